@@ -37,8 +37,13 @@ export class Rng {
 
   static fromState(state: RngState): Rng {
     const rng = new Rng(0);
-    [rng.a, rng.b, rng.c, rng.d] = state.map((v) => v >>> 0) as RngState;
+    rng.setState(state);
     return rng;
+  }
+
+  setState(state: RngState): void {
+    [this.a, this.b, this.c, this.d] = state.map((v) => v >>> 0) as RngState;
+    this.spareNormal = undefined;
   }
 
   state(): RngState {

@@ -1,0 +1,27 @@
+import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
+
+export type { ClientUpdate, RoundTask };
+
+export type ClientOutcome =
+  | { readonly ok: true; readonly update: ClientUpdate; readonly bytesUp: number; readonly bytesDown: number }
+  | { readonly ok: false; readonly clientId: string; readonly reason: string; readonly bytesDown: number };
+
+/**
+ * The one seam between the round engine and a transport. The simulation runner implements it in-process (or
+ * over worker threads), the coordinator server over socket.io. The engine never knows which.
+ */
+export interface ClientPool {
+  /** Ids of the clients that can take a task now, in a stable order. */
+  available(): readonly string[];
+  /**
+   * Sends the task to each client and yields outcomes as they arrive. Implementations end the iteration when
+   * every client has answered, failed, or the deadline passed (late clients are reported as failures).
+   */
+  dispatch(task: RoundTask, clients: readonly string[], options: DispatchOptions): AsyncIterable<ClientOutcome>;
+}
+
+export interface DispatchOptions {
+  /** Milliseconds after which missing clients count as dropped. */
+  readonly deadlineMs?: number;
+  readonly signal?: AbortSignal;
+}

@@ -1,0 +1,12 @@
+import protobuf from 'protobufjs';
+import { readFileSync } from 'node:fs';
+const src = readFileSync('proto/geofed.proto', 'utf8');
+const parsed = protobuf.parse(src, { alternateCommentMode: true, keepCase: false });
+const root = parsed.root;
+const json = root.toJSON({ keepComments: true });
+const env = root.lookupType('geofed.v1.Envelope');
+console.log(env.oneofs.payload.comment, '|', env.fields.messageId.comment);
+const t = root.lookupType('geofed.v1.Tensor');
+for (const f of t.fieldsArray) console.log(f.name, f.type, f.id, f.repeated, f.partOf?.name, JSON.stringify(f.comment));
+console.log(JSON.stringify(json).length);
+console.log(JSON.stringify(json.nested.geofed.nested.v1.nested.Tensor, null, 1).slice(0, 1500));

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadSimulationConfig } from '../../config/simulationConfig.ts';
+import { runSimulation } from '../../runner/simulation.ts';
+import { buildResult, writeResult } from '../../report/result.ts';
+import { writeCurves } from '../../report/curves.ts';
+import { roundProgress } from '../roundProgress.ts';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description('run a simulated federation (virtual clients in this process) and write DIR/result.json and DIR/curve.png')
+    .requiredOption('--config <file>', 'simulation config (YAML)')
+    .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
+    .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
+    .action(async (opts: { config: string; set: string[]; out: string }) => {
+      const config = loadSimulationConfig(opts.config, opts.set);
+      const progress = roundProgress('simulate');
+      const run = await runSimulation(config, {
+        onReady: ({ dataset, clients, backend, threads }) =>
+          process.stderr.write(
+            `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients, ` +
+              `${config.rounds} rounds, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
+          ),
+        onRound: (record, total) => progress.update(record, total),
+      }).finally(() => progress.stop());
+      const result = buildResult(run);
+      const file = writeResult(opts.out, result);
+      await writeCurves(join(opts.out, 'curve.png'), `${config.strategy.name} on ${run.dataset.name}`, [
+        { label: config.strategy.name, rounds: result.rounds },
+      ]);
+      process.stdout.write(
+        `final test accuracy ${(100 * result.final.testAccuracy).toFixed(2)}% (round ${result.final.rounds}), ` +
+          `mean of last 5 rounds ${(100 * result.final.testAccuracyLast5).toFixed(2)}%\n` +
+          `wrote ${file} and ${join(opts.out, 'curve.png')}\n`,
+      );
+    });
+}

@@ -1,0 +1,82 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { localTrainSchema } from '@geofed/shared/config/localTrain';
+import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/load';
+import { datasetSpecSchema } from '@geofed/shared/data/registry';
+import { modelSpecInput } from '@geofed/shared/models/modelSpec';
+import { partitionSpecSchema } from '@geofed/shared/partition/index';
+import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
+import { strategySpecSchema } from '@geofed/coordinator/strategies/index';
+
+/**
+ * A simulation config, as written in YAML. Every object is strict, so a misspelt key is named instead of being
+ * ignored. The keys here are a contract: tests, sweeps and users rely on them.
+ */
+const configObject = z
+  .object({
+    /** `fashion-mnist`, or an object such as `{ name: synthetic, classes: 10, dim: 32 }`. */
+    dataset: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), datasetSpecSchema),
+    model: modelSpecInput.default({ type: 'mlp', hidden: [200, 200] }),
+    /** `federated`, or `centralized`: one client holding all training data (the upper bound). */
+    mode: z.enum(['federated', 'centralized']).default('federated'),
+    clients: z.number().int().positive().default(10),
+    /** How the training set is split; `partition.clients` is taken from `clients`. */
+    partition: partitionSpecSchema,
+    rounds: z.number().int().positive().default(20),
+    fractionPerRound: z.number().gt(0).max(1).default(1),
+    minClientsPerRound: z.number().int().positive().default(1),
+    local: localTrainSchema.default(localTrainSchema.parse({})),
+    strategy: strategySpecSchema.default({ name: 'fedavg' }),
+    seed: z.number().int().min(0).default(0),
+    /** A GeoFed weights file (see `geofed weights import`) to start from instead of a seeded initialisation. */
+    init: z.string().min(1).optional(),
+    /** `auto` picks tfjs-node, then GeoFed's wasm, then cpu; see `geofed doctor`. */
+    backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
+    /** Worker threads training clients in parallel; `auto` = one per core. Results do not depend on it. */
+    threads: z.union([z.number().int().positive(), z.literal('auto')]).default(1),
+    evaluation: z.object({ batchSize: z.number().int().positive().default(1000) }).strict().default({ batchSize: 1000 }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.partition.clients !== config.clients) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partition', 'clients'],
+        message: `is ${config.partition.clients} but clients is ${config.clients}; set only the top-level clients`,
+      });
+    }
+  });
+
+/** The client count lives at the top level (a contract key); the partitioner gets it from there. */
+export const simulationConfigSchema = z.preprocess((raw) => {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const config = raw as Record<string, unknown>;
+  const clients = config.clients ?? 10;
+  const partition = (config.partition ?? { scheme: 'iid' }) as Record<string, unknown>;
+  if (typeof partition !== 'object' || partition === null) return raw;
+  return { ...config, partition: { clients, ...partition } };
+}, configObject);
+
+export type SimulationConfig = z.infer<typeof simulationConfigSchema>;
+
+/** Paths in a config are relative to the config file, wherever the command runs. */
+function resolvePaths(config: SimulationConfig, baseDir: string): SimulationConfig {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const resolved: SimulationConfig = { ...config };
+  if (resolved.init) resolved.init = abs(resolved.init);
+  if (resolved.partition.scheme === 'file') resolved.partition = { ...resolved.partition, file: abs(resolved.partition.file) };
+  if (resolved.dataset.name === 'embeddings') {
+    const d = resolved.dataset;
+    resolved.dataset = { ...d, trainFeatures: abs(d.trainFeatures), trainLabels: abs(d.trainLabels), testFeatures: abs(d.testFeatures), testLabels: abs(d.testLabels) };
+  }
+  return resolved;
+}
+
+export function parseSimulationConfig(raw: unknown, baseDir: string, overrides: readonly string[] = []): SimulationConfig {
+  const config = validate(simulationConfigSchema, applyOverrides(raw, overrides), 'simulation config');
+  return resolvePaths(config, baseDir);
+}
+
+export function loadSimulationConfig(file: string, overrides: readonly string[] = []): SimulationConfig {
+  return parseSimulationConfig(readYamlFile(file, 'simulation config'), dirname(resolve(file)), overrides);
+}

@@ -1,0 +1,94 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, platform } from 'node:os';
+import { join } from 'node:path';
+import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
+import { GEOFED_VERSION } from '@geofed/shared/version';
+import type { SimulationRun } from '../runner/simulation.ts';
+
+/** One entry of `result.json`'s `rounds`: the contract other tools read. */
+export interface RoundEntry {
+  round: number;
+  testAccuracy: number;
+  testLoss: number;
+  trainLoss: number;
+  /** Number of client updates aggregated this round. */
+  clients: number;
+  failed: number;
+  bytesUp: number;
+  bytesDown: number;
+  seconds: number;
+  [extra: string]: unknown;
+}
+
+export interface SimulationResult {
+  geofed: string;
+  config: SimulationRun['config'];
+  env: Record<string, unknown>;
+  dataset: SimulationRun['dataset'];
+  clientClassCounts: number[][];
+  rounds: RoundEntry[];
+  final: { rounds: number; testAccuracy: number; testAccuracyLast5: number; [extra: string]: number };
+}
+
+function roundEntry(record: RoundRecord): RoundEntry {
+  const { round, clients, failed, testAccuracy, testLoss, trainLoss, bytesUp, bytesDown, seconds, aggregated: _a, ...extra } = record;
+  return {
+    round,
+    testAccuracy,
+    testLoss,
+    trainLoss,
+    clients: clients.length - failed.length,
+    failed: failed.length,
+    bytesUp,
+    bytesDown,
+    seconds,
+    ...extra,
+  };
+}
+
+/** Mean of the last `k` values: results are the last round and this, never the best round. */
+export function meanOfLast(values: readonly number[], k: number): number {
+  const tail = values.slice(-k);
+  return tail.reduce((a, b) => a + b, 0) / tail.length;
+}
+
+export function buildResult(run: SimulationRun): SimulationResult {
+  const rounds = run.rounds.map(roundEntry);
+  const accuracies = rounds.map((r) => r.testAccuracy);
+  return {
+    geofed: GEOFED_VERSION,
+    config: run.config,
+    env: {
+      geofed: GEOFED_VERSION,
+      node: process.version,
+      tfjs: run.backend.tfjsVersion,
+      backend: run.backend,
+      threads: run.threads,
+      platform: platform(),
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+    },
+    dataset: run.dataset,
+    clientClassCounts: run.clientClassCounts,
+    rounds,
+    final: {
+      rounds: rounds.length,
+      testAccuracy: accuracies.at(-1) ?? Number.NaN,
+      testAccuracyLast5: meanOfLast(accuracies, 5),
+    },
+  };
+}
+
+/** Writes a file so that a reader never sees half of it: write beside it, then rename. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+export function writeResult(outDir: string, result: SimulationResult): string {
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'result.json');
+  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
