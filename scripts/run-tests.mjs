@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Node 20's test runner takes no globs, so we find the test files ourselves and hand them over.
-// Usage: node scripts/run-tests.mjs [workspace-or-folder ...]   (default: every workspace)
+// Usage: node scripts/run-tests.mjs [folder-or-test-file ...]   (default: every workspace)
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -19,7 +19,9 @@ function collect(dir, out) {
   return out;
 }
 
-const files = searchRoots.flatMap((r) => collect(join(root, r), [])).sort();
+const files = searchRoots
+  .flatMap((r) => (r.endsWith('.test.ts') ? [r] : collect(join(root, r), [])))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files under ${searchRoots.join(', ')}`);
   process.exit(1);

@@ -1,21 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import type { MethodPlan } from '@geofed/shared/config/method';
+import { classCounts } from '@geofed/shared/data/dataset';
 import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
 import { clientSeed } from '@geofed/shared/federation/task';
+import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
+import { accumulateStats, createStats } from '@geofed/shared/geometry/stats';
+import { Rng } from '@geofed/shared/math/rng';
 import type { GeoModel } from '@geofed/shared/models/geoModel';
-import type { ClientData } from './trainer/localTrainer.ts';
+import { embedClientData } from './methods/embeddings.ts';
+import { balancedSoftmaxLoss, logPrior, prototypeAlignment, syntheticHeadLoss } from './methods/lossTerms.ts';
+import { synthesizeForClient } from './synthesis/synthesizeForClient.ts';
+import type { ClientData, LossTerms } from './trainer/localTrainer.ts';
 import { trainLocal } from './trainer/localTrainer.ts';
+
+/** What a round task may carry for the method, beyond weights. */
+export interface MethodPayload {
+  method?: MethodPlan;
+  geometry?: GeometrySnapshot;
+}
+
+const defaultCrossEntropy = (logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar =>
+  tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
 
 /**
  * One client's part of a round, the same for a virtual client in a simulation, a worker thread and an edge
- * device: train from the task's global weights on local data and report the update.
+ * device: optionally report class statistics of its embeddings under the global model, build the method's loss
+ * terms (balanced softmax, prototype alignment, synthetic embeddings for the head), train, report the update.
  */
 export async function runRoundTask(model: GeoModel, data: ClientData, clientId: string, task: RoundTask): Promise<ClientUpdate> {
   const seed = clientSeed(task.seed, task.round, clientId);
-  const result = await trainLocal(model, task.weights, data, { ...task.train, seed });
+  const { method, geometry } = (task.payload ?? {}) as MethodPayload;
+  const terms: LossTerms = {};
+  const payload: Record<string, unknown> = {};
+  const rng = new Rng(seed).fork('method');
+
+  if (method) {
+    const counts = classCounts(data.split.y, model.numClasses, data.indices);
+    const classification = method.balancedSoftmax ? balancedSoftmaxLoss(logPrior(counts, method.priorBound)) : defaultCrossEntropy;
+    if (method.balancedSoftmax) terms.classification = classification;
+    const extras: Array<(z: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar> = [];
+
+    if (method.collectStatistics || (method.synthesis && geometry)) {
+      model.setWeights(task.weights);
+      const embedded = embedClientData(model, data);
+      if (method.collectStatistics) {
+        payload.stats = accumulateStats(createStats(model.numClasses, model.embeddingDim), embedded.z, embedded.labels);
+      }
+      if (method.synthesis && geometry && geometry.classes.length > 0) {
+        const pool = synthesizeForClient({
+          realZ: embedded.z,
+          realLabels: embedded.labels,
+          snapshot: geometry,
+          targetPerClass: method.synthesisTarget,
+          rng,
+          numClasses: model.numClasses,
+        });
+        if (pool.labels.length > 0) {
+          const batch = Math.max(1, Math.round(task.train.batchSize * method.syntheticRatio));
+          const synthetic = syntheticHeadLoss(model, pool, batch, rng, classification);
+          extras.push(() => synthetic());
+        }
+      }
+    }
+    if (method.prototypes && geometry && geometry.classes.length > 0) {
+      extras.push(prototypeAlignment(geometry, model.numClasses, method.prototypeWeight));
+    }
+    if (extras.length > 0) terms.extra = (z, labels) => tf.addN(extras.map((term) => term(z, labels))) as tf.Scalar;
+  }
+
+  const result = await trainLocal(model, task.weights, data, { ...task.train, seed }, terms);
   return {
     clientId,
     numSamples: result.numSamples,
     weights: result.weights,
     localSteps: result.steps,
     metrics: result.metrics,
+    ...(Object.keys(payload).length > 0 ? { payload } : {}),
   };
 }

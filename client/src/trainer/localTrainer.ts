@@ -38,6 +38,15 @@ function makeOptimizer(cfg: LocalTrainConfig): tf.Optimizer {
   return cfg.momentum > 0 ? tf.train.momentum(cfg.lr, cfg.momentum) : tf.train.sgd(cfg.lr);
 }
 
+/** tfjs 4.22's MomentumOptimizer.dispose() skips SGDOptimizer's, leaking its learning-rate scalar each round. */
+function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  if (optimizer instanceof tf.MomentumOptimizer) {
+    const rate = (optimizer as unknown as { c?: tf.Tensor }).c;
+    if (rate && !rate.isDisposed) rate.dispose();
+  }
+}
+
 /** Keeps long local training from starving the event loop (socket heartbeats, progress) for more than ~100 ms. */
 async function yieldEvery(ms: number, last: { t: number }): Promise<void> {
   const now = performance.now();
@@ -123,7 +132,7 @@ export async function trainLocal(
     };
   } finally {
     lossSum.dispose();
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
     for (const a of anchors) a.dispose();
   }
 }

@@ -2,8 +2,18 @@ import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
 
 export type { ClientUpdate, RoundTask };
 
+/** What became of an update the engine was handed: folded into the round, or refused by the aggregator. */
+export type UpdateVerdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
+
 export type ClientOutcome =
-  | { readonly ok: true; readonly update: ClientUpdate; readonly bytesUp: number; readonly bytesDown: number }
+  | {
+      readonly ok: true;
+      readonly update: ClientUpdate;
+      readonly bytesUp: number;
+      readonly bytesDown: number;
+      /** Told once whether the aggregator took the update (a transport answers the client with it). */
+      readonly settle?: (verdict: UpdateVerdict) => void;
+    }
   | { readonly ok: false; readonly clientId: string; readonly reason: string; readonly bytesDown: number };
 
 /**

@@ -22,6 +22,8 @@ export interface ServerMethod {
   taskPayload(round: number): { payload: Record<string, unknown>; bytes: number } | undefined;
   absorb(update: ClientUpdate, round: number): void;
   endRound(round: number): void;
+  /** Bytes sent to this client beyond weights and payload (e.g. a fixed classifier on first contact). */
+  bytesFor?(clientId: string): number;
   exportState(): unknown;
   restoreState(state: unknown): void;
 }
@@ -34,6 +36,8 @@ export interface RoundEngineOptions {
   seed: number;
   fractionPerRound: number;
   minClientsPerRound: number;
+  /** A fixed number of clients per round (capped by those available); replaces fractionPerRound when set. */
+  clientsPerRound?: number;
   /** Fewer accepted updates than this and the round's aggregate is discarded (weights stay as they were). */
   quorum?: number;
   deadlineMs?: number;
@@ -88,8 +92,8 @@ export class RoundEngine {
 
   /** Seeded choice of this round's clients among those available. */
   selectClients(available: readonly string[]): string[] {
-    const { fractionPerRound, minClientsPerRound } = this.options;
-    const wanted = Math.max(minClientsPerRound, Math.round(fractionPerRound * available.length));
+    const { fractionPerRound, minClientsPerRound, clientsPerRound } = this.options;
+    const wanted = Math.max(minClientsPerRound, clientsPerRound ?? Math.round(fractionPerRound * available.length));
     const k = Math.min(available.length, wanted);
     return this.rng
       .sample(available.length, k)
@@ -122,7 +126,8 @@ export class RoundEngine {
     let samples = 0;
     const options = this.options.deadlineMs === undefined ? {} : { deadlineMs: this.options.deadlineMs };
     for await (const outcome of pool.dispatch(task, clients, options)) {
-      bytesDown += outcome.bytesDown + (extra?.bytes ?? 0);
+      const clientId = outcome.ok ? outcome.update.clientId : outcome.clientId;
+      bytesDown += outcome.bytesDown + (extra?.bytes ?? 0) + (method?.bytesFor?.(clientId) ?? 0);
       if (!outcome.ok) {
         failed.push({ clientId: outcome.clientId, reason: outcome.reason });
         continue;
@@ -131,8 +136,10 @@ export class RoundEngine {
         aggregator.add(outcome.update);
       } catch (e) {
         failed.push({ clientId: outcome.update.clientId, reason: (e as Error).message });
+        outcome.settle?.({ accepted: false, reason: (e as Error).message });
         continue;
       }
+      outcome.settle?.({ accepted: true });
       method?.absorb(outcome.update, round);
       bytesUp += outcome.bytesUp;
       const loss = outcome.update.metrics?.trainLoss;

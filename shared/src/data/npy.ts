@@ -72,8 +72,8 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   if (bytes.length !== dataOffset + byteCount) {
     throw bad(file, `shape (${shape.join(', ')}) of ${dtype} needs ${byteCount} data bytes, found ${bytes.length - dataOffset}`);
   }
-  // Copy so the values are aligned for their type whatever the header length.
-  const aligned = bytes.slice(dataOffset, dataOffset + byteCount);
+  // Copy into a fresh buffer so the values are aligned for their type (a Node Buffer's slice would not copy).
+  const aligned = new Uint8Array(bytes.subarray(dataOffset, dataOffset + byteCount));
   return { dtype, shape, data: new Ctor(aligned.buffer, 0, count) };
 }
 

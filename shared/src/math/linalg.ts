@@ -111,11 +111,3 @@ export function orthonormalColumns(a: Vec, rows: number, cols: number): Float64A
   return q;
 }
 
-/** Largest |A_ij - A_ji| of a square matrix (0 for an exactly symmetric one). */
-export function asymmetry(a: Vec, n: number): number {
-  let worst = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) worst = Math.max(worst, Math.abs(a[i * n + j]! - a[j * n + i]!));
-  }
-  return worst;
-}

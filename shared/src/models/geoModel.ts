@@ -143,7 +143,7 @@ export function buildModel(spec: ModelSpec, shape: ModelShape, seed: number, hea
   const params: Param[] = [];
   const builder: Builder = {
     add(name, paramShape, part, values) {
-      const variable = tf.variable(tf.tensor(values, paramShape), true, `${name}_${params.length}`);
+      const variable = tf.tidy(() => tf.variable(tf.tensor(values, paramShape), true));
       params.push({ name, shape: paramShape, part, variable });
       return variable;
     },

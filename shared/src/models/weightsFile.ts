@@ -1,5 +1,6 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { GeoFedError } from '../errors.ts';
+import { writeFileAtomic } from '../io/atomicWrite.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../tensor/safetensors.ts';
 import type { WeightList, WeightSpec } from '../tensor/weights.ts';
 
@@ -9,9 +10,7 @@ import type { WeightList, WeightSpec } from '../tensor/weights.ts';
  */
 export function saveWeightsFile(file: string, specs: readonly WeightSpec[], weights: WeightList, metadata: Record<string, string> = {}): void {
   const tensors: NamedArray[] = specs.map((s, i) => ({ name: s.name, shape: [...s.shape], data: weights[i]! }));
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeSafetensors(tensors, { format: 'geofed-weights', ...metadata }));
-  renameSync(tmp, file);
+  writeFileAtomic(file, encodeSafetensors(tensors, { format: 'geofed-weights', ...metadata }));
 }
 
 export function readWeightsFile(file: string): NamedArray[] {

@@ -26,9 +26,10 @@ export function dirichletLabelSplit(
   alpha: number,
   minSize: number,
   rng: Rng,
+  scheme = 'dirichlet',
 ): Int32Array[] {
   const n = byClass.reduce((s, c) => s + c.length, 0);
-  requireMinSizeFeasible(n, clients, minSize, 'dirichlet');
+  requireMinSizeFeasible(n, clients, minSize, scheme);
   const cap = n / clients;
   const alphas = new Float64Array(clients).fill(alpha);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -53,7 +54,7 @@ export function dirichletLabelSplit(
     if (Math.min(...sizes) >= minSize) return held.map(concatSorted);
   }
   throw new GeoFedError(
-    `dirichlet: no draw in ${MAX_ATTEMPTS} gave all ${clients} clients at least ${minSize} samples (alpha=${alpha})`,
+    `${scheme}: no draw in ${MAX_ATTEMPTS} gave all ${clients} clients at least ${minSize} samples (alpha=${alpha})`,
     { remedy: 'lower --min-size, raise --alpha or use fewer clients', code: 'BAD_CONFIG' },
   );
 }

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { GeoFedError } from '../errors.ts';
 
-function bad(path: string, what: string): GeoFedError {
-  return new GeoFedError(`partition file ${path}: ${what}`, {
-    remedy: 'fix the file: {"clients": [[training indices of client 0], [client 1], ...]}, each index at most once',
-    code: 'BAD_CONFIG',
-  });
+const FORMAT = 'fix the file: {"clients": [[training indices of client 0], [client 1], ...]}, each index at most once';
+
+function bad(path: string, what: string, remedy = FORMAT): GeoFedError {
+  return new GeoFedError(`partition file ${path}: ${what}`, { remedy, code: 'BAD_CONFIG' });
 }
 
 /** Reads a partition saved as JSON `{"clients": [[...], ...]}` (other keys ignored), checking every index. */
@@ -14,8 +13,8 @@ export function readPartitionFile(path: string, n: number, expectedClients?: num
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message;
-    throw bad(path, reason);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw bad(path, 'does not exist', 'check the path');
+    throw bad(path, (e as Error).message);
   }
   const lists = (parsed as { clients?: unknown } | null)?.clients;
   if (!Array.isArray(lists) || lists.length === 0) throw bad(path, 'needs a non-empty "clients" array');

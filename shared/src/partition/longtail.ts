@@ -35,5 +35,5 @@ export function longTailSplit(
   rng: Rng,
 ): Int32Array[] {
   const kept = longTailKeep(labels, numClasses, imbalance, rng);
-  return dirichletLabelSplit(kept, clients, alpha, minSize, rng);
+  return dirichletLabelSplit(kept, clients, alpha, minSize, rng, 'longtail');
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * (except for `file`, where it only checks the file's count).
  */
 const clients = z.number().int().min(1).optional();
-const alpha = z.number().gt(0, { message: 'alpha must be > 0' });
+const alpha = z.number().gt(0, { message: 'must be > 0' });
 /** Redraw until every client holds at least this many samples (10 as in NIID-Bench). */
 const minSize = z.number().int().min(0).default(10);
 
@@ -22,7 +22,10 @@ export const partitionSpecSchema = z.discriminatedUnion('scheme', [
       scheme: z.literal('longtail'),
       clients,
       /** n_min / n_max of the long-tailed training set, e.g. 0.01. */
-      imbalance: z.number().gt(0).max(1, { message: 'imbalance is n_min/n_max, in (0, 1], e.g. 0.01' }),
+      imbalance: z
+        .number()
+        .gt(0, { message: 'must be in (0, 1] (n_min/n_max, e.g. 0.01)' })
+        .max(1, { message: 'must be in (0, 1] (n_min/n_max, e.g. 0.01)' }),
       alpha,
       minSize,
     })

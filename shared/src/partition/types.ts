@@ -3,7 +3,7 @@
  * Neutral values (0, 0, false, 1) leave the input unchanged.
  */
 export interface DomainTransform {
-  /** Rotation about the image centre, degrees (images only). */
+  /** Rotation about the image centre in degrees, positive = clockwise as displayed (row 0 on top); images only. */
   readonly rotationDeg: number;
   /** Standard deviation of additive Gaussian noise. */
   readonly noiseStd: number;

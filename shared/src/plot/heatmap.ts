@@ -14,10 +14,11 @@ export interface CountHeatmapInput {
 }
 
 /** Cells shrink for many clients so the chart stays a sensible height. */
-function cellSize(clients: number): { width: number; height: number; fontSize: number } {
-  if (clients <= 30) return { width: 56, height: 24, fontSize: 11 };
-  if (clients <= 100) return { width: 48, height: 14, fontSize: 8 };
-  return { width: 40, height: 6, fontSize: 0 };
+function cellSize(clients: number): { width: number; height: number; fontSize: number; clientFontSize: number } {
+  if (clients <= 30) return { width: 56, height: 24, fontSize: 11, clientFontSize: 11 };
+  if (clients <= 100) return { width: 48, height: 14, fontSize: 8, clientFontSize: 9 };
+  // Too many rows for digits; vega drops client labels that would overlap.
+  return { width: 40, height: 6, fontSize: 0, clientFontSize: 6 };
 }
 
 /**
@@ -44,8 +45,14 @@ export function countHeatmapSpec(input: CountHeatmapInput): TopLevelSpec {
   const max = Math.max(1, ...values.map((v) => v.count));
   const size = cellSize(counts.length);
   const encodeCell = {
-    x: { field: 'cls', type: 'ordinal', title: 'class', sort: null, axis: { labelAngle: -40, orient: 'top' } },
-    y: { field: 'client', type: 'ordinal', title: null, sort: null },
+    x: { field: 'cls', type: 'ordinal', title: null, sort: null, axis: { labelAngle: -40, orient: 'top', labelFontSize: 11 } },
+    y: {
+      field: 'client',
+      type: 'ordinal',
+      title: null,
+      sort: null,
+      axis: { labelFontSize: size.clientFontSize, labelOverlap: true },
+    },
   } as const;
   const rectLayer: UnitSpec<Field> = {
     mark: { type: 'rect', stroke: '#d9d9d9', strokeWidth: 0.5 },
@@ -81,7 +88,7 @@ export function countHeatmapSpec(input: CountHeatmapInput): TopLevelSpec {
     data: { values },
     width: { step: size.width },
     height: { step: size.height },
-    config: { view: { stroke: null }, axis: { domain: false, ticks: false, labelFontSize: 11 } },
+    config: { view: { stroke: null }, axis: { domain: false, ticks: false } },
     layer: size.fontSize > 0 ? [rectLayer, textLayer] : [rectLayer],
   };
   return spec;

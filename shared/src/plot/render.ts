@@ -2,7 +2,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { parse, View } from 'vega';
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, type RenderedImage } from '@resvg/resvg-js';
 import { GeoFedError } from '../errors.ts';
 
 export type { TopLevelSpec };
@@ -27,14 +27,19 @@ export async function chartToSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-export function svgToPng(svg: string): Buffer {
+/** Draws the SVG on white with the system fonts; `.pixels` holds RGBA bytes, `.asPng()` encodes it. */
+export function rasterize(svg: string): RenderedImage {
   const resvg = new Resvg(svg, {
     background: 'white',
     fitTo: { mode: 'zoom', value: PNG_ZOOM },
     font: { loadSystemFonts: true, defaultFontFamily: SANS_FAMILY, sansSerifFamily: SANS_FAMILY },
     logLevel: 'off',
   });
-  return resvg.render().asPng();
+  return resvg.render();
+}
+
+export function svgToPng(svg: string): Buffer {
+  return rasterize(svg).asPng();
 }
 
 /** Writes the chart as `.svg` or `.png`, chosen by the file's extension. */

@@ -21,8 +21,8 @@ export function randomCnnParams(rng: Rng, widths: CnnWidths = FULL_WIDTHS): Floa
 
 function cnnLoss(params: tf.Tensor[], x: tf.Tensor4D, labels: tf.Tensor2D): tf.Scalar {
   const [c1, b1, c2, b2, d1, bd1, d2, bd2] = params;
-  const block = (input: tf.Tensor4D, filter: tf.Tensor, bias: tf.Tensor) =>
-    tf.maxPool(tf.relu(tf.add(tf.conv2d(input, filter as tf.Tensor4D, 1, 'same'), bias)), 2, 2, 'valid');
+  const block = (input: tf.Tensor4D, filter: tf.Tensor, bias: tf.Tensor): tf.Tensor4D =>
+    tf.maxPool(tf.relu(tf.add(tf.conv2d(input, filter as tf.Tensor4D, 1, 'same'), bias)) as tf.Tensor4D, 2, 2, 'valid');
   const features = block(block(x, c1, b1), c2, b2).reshape([x.shape[0], -1]);
   const hidden = tf.relu(tf.add(tf.matMul(features, d1), bd1));
   const logits = tf.add(tf.matMul(hidden, d2), bd2);

@@ -153,21 +153,48 @@ describe('convolution gradients (Conv2DBackpropInput, Conv2DBackpropFilter)', ()
     const [n, c, h, wd, o] = [2, 3, 9, 8, 4];
     const x = randomArray(rng, [n, c, h, wd]);
     const w = randomArray(rng, [3, 3, c, o]);
-    const attrs = { strides: [2, 1], pad: 'same', dataFormat: 'NCHW', dimRoundingMode: undefined };
+    const attrs = { strides: [2, 1], pad: 'same', dataFormat: 'NCHW' };
     const dy = randomArray(rng, [n, o, 5, 8]);
     await assertSameOnWasm('NCHW', () => {
       const dyT = tf.tensor(dy, [n, o, 5, 8]);
       const dx = tf.engine().runKernel(
         tf.Conv2DBackpropInput,
         { dy: dyT, filter: tf.tensor(w, [3, 3, c, o]) },
-        { ...attrs, inputShape: [n, c, h, wd] },
+        { ...attrs, inputShape: [n, c, h, wd] } as unknown as tf.NamedAttrMap,
       ) as tf.Tensor;
       const dw = tf.engine().runKernel(
         tf.Conv2DBackpropFilter,
         { x: tf.tensor(x, [n, c, h, wd]), dy: dyT },
-        { ...attrs, filterShape: [3, 3, c, o] },
+        { ...attrs, filterShape: [3, 3, c, o] } as unknown as tf.NamedAttrMap,
       ) as tf.Tensor;
       return [dx, dw];
     });
   });
+});
+
+describe('MaxPoolGrad', () => {
+  const rng = new Rng('maxpool');
+  const cases: { filter: number | [number, number]; strides: number | [number, number]; pad: Padding }[] = [
+    { filter: 2, strides: 2, pad: 'valid' },
+    { filter: 3, strides: 2, pad: 'same' },
+    { filter: [3, 2], strides: 1, pad: 'same' },
+    { filter: 3, strides: [1, 2], pad: 'valid' },
+    { filter: 2, strides: 2, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  ];
+  for (const c of cases) {
+    const xShape: Shape4 = [1 + rng.int(3), 5 + rng.int(8), 5 + rng.int(8), 1 + rng.int(6)];
+    // Whole numbers in a small range, so windows often hold several equal maxima.
+    const x = randomArray(rng, xShape).map((v) => Math.round(v * 1.5));
+    const label = `x=${xShape} filter=${JSON.stringify(c.filter)} strides=${JSON.stringify(c.strides)} pad=${JSON.stringify(c.pad)}`;
+    const pool = (t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, c.filter, c.strides, c.pad as 'same');
+    const yShape = tf.backend_util.computePool2DInfo(xShape, c.filter, c.strides, 1, c.pad).outShape;
+    const dy = randomArray(rng, yShape);
+
+    test(`maxPool forward and gradient with tied maxima, ${label}`, async () => {
+      await assertSameOnWasm(label, () => [
+        pool(tf.tensor(x, xShape)),
+        tf.grad(pool)(tf.tensor(x, xShape), tf.tensor(dy, yShape)),
+      ]);
+    });
+  }
 });

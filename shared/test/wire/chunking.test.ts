@@ -125,10 +125,12 @@ test('a transfer that would exceed maxBytesInFlight is TOO_LARGE, and completing
 
 test('a transfer idle past the timeout is dropped with a TIMEOUT reason and its bytes freed', async () => {
   let reportExpiry: (expiry: [string, WireError]) => void = () => {};
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  // The assembler's timers do not hold the event loop open; this bounded guard does, until the expiry arrives.
   const expired = new Promise<[string, WireError]>((resolve, reject) => {
     reportExpiry = resolve;
-    setTimeout(() => reject(new Error('no expiry within 2 s')), 2000).unref();
-  });
+    guard = setTimeout(() => reject(new Error('no expiry within 2 s')), 2000);
+  }).finally(() => clearTimeout(guard));
   const assembler = new ChunkAssembler({ ...roomy, idleTimeoutMs: 20, onExpired: (id, error) => reportExpiry([id, error]) });
   assembler.accept(splitIntoChunks(payloadOf(100), { chunkSize: 10, transferId: 'slow' })[0]!);
   assert.equal(assembler.bytesInFlight, 100);

@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { localTrainSchema } from '@geofed/shared/config/localTrain';
+import { classifierSchema, methodSchema } from '@geofed/shared/config/method';
 import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/load';
 import { datasetSpecSchema } from '@geofed/shared/data/registry';
 import { modelSpecInput } from '@geofed/shared/models/modelSpec';
@@ -27,6 +28,10 @@ const configObject = z
     minClientsPerRound: z.number().int().positive().default(1),
     local: localTrainSchema.default(localTrainSchema.parse({})),
     strategy: strategySpecSchema.default({ name: 'fedavg' }),
+    /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations. */
+    method: methodSchema.default(methodSchema.parse({})),
+    /** The fixed classifier head (used when the method has one). */
+    classifier: classifierSchema.default(classifierSchema.parse({})),
     seed: z.number().int().min(0).default(0),
     /** A GeoFed weights file (see `geofed weights import`) to start from instead of a seeded initialisation. */
     init: z.string().min(1).optional(),

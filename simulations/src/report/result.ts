@@ -1,7 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import { join } from 'node:path';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
+import { writeFileAtomic } from '@geofed/shared/io/atomicWrite';
 import { GEOFED_VERSION } from '@geofed/shared/version';
 import type { SimulationRun } from '../runner/simulation.ts';
 
@@ -26,6 +27,8 @@ export interface SimulationResult {
   env: Record<string, unknown>;
   dataset: SimulationRun['dataset'];
   clientClassCounts: number[][];
+  method: SimulationRun['method'];
+  classifier?: SimulationRun['classifier'];
   rounds: RoundEntry[];
   final: { rounds: number; testAccuracy: number; testAccuracyLast5: number; [extra: string]: number };
 }
@@ -70,20 +73,16 @@ export function buildResult(run: SimulationRun): SimulationResult {
     },
     dataset: run.dataset,
     clientClassCounts: run.clientClassCounts,
+    method: run.method,
+    ...(run.classifier ? { classifier: run.classifier } : {}),
     rounds,
     final: {
       rounds: rounds.length,
       testAccuracy: accuracies.at(-1) ?? Number.NaN,
       testAccuracyLast5: meanOfLast(accuracies, 5),
+      personalizedAccuracy: Number(rounds.at(-1)?.personalizedAccuracy ?? Number.NaN),
     },
   };
-}
-
-/** Writes a file so that a reader never sees half of it: write beside it, then rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
 }
 
 export function writeResult(outDir: string, result: SimulationResult): string {

@@ -1,13 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { classCounts, type Dataset } from '@geofed/shared/data/dataset';
 import { loadDataset } from '@geofed/shared/data/registry';
-import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
+import { resolveMethod, type MethodPlan } from '@geofed/shared/config/method';
+import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
+import { buildFixedClassifier, type FixedClassifier } from '@geofed/shared/math/classifiers/index';
+import { buildModel, type GeoModel, type HeadSpec } from '@geofed/shared/models/geoModel';
 import { evaluate } from '@geofed/shared/models/evaluate';
 import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
 import { partition } from '@geofed/shared/partition/index';
 import { initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
 import { createStrategy } from '@geofed/coordinator/strategies/index';
 import { RoundEngine, type RoundRecord } from '@geofed/coordinator/engine/roundEngine';
+import { GeometryMethod } from '@geofed/coordinator/methods/geometryMethod';
 import type { ClientPool } from '@geofed/coordinator/engine/clientPool';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
@@ -25,8 +29,35 @@ export interface SimulationRun {
   backend: BackendInfo;
   dataset: { name: string; synthetic: boolean; numClasses: number; train: number; test: number; source: Record<string, unknown> };
   clientClassCounts: number[][];
+  method: MethodPlan;
+  classifier?: { type: string; dim: number; checksum: string };
+  /** The last pooled geometry (GeoFed family), for pictures. */
+  geometry: GeometrySnapshot | undefined;
   threads: number;
   rounds: RoundRecord[];
+}
+
+/** FedProx's proximal weight when the method is fedprox and local.proximalMu is not set (design.md section 2). */
+const FEDPROX_DEFAULT_MU = 0.01;
+
+function fixedClassifierFor(config: SimulationConfig, numClasses: number): FixedClassifier {
+  const type = config.classifier.type === undefined || config.classifier.type === 'learned' ? 'etf' : config.classifier.type;
+  return buildFixedClassifier({ type, numClasses, dim: config.classifier.dim, seed: config.classifier.seed });
+}
+
+/**
+ * Accuracy on a test set drawn with each client's own label distribution, averaged over clients: per-class
+ * accuracy weighted by the client's class shares (the expectation such a test set would give).
+ */
+export function personalizedAccuracy(perClass: ReadonlyArray<[number, number]>, clientCounts: readonly number[][]): number {
+  const classAccuracy = perClass.map(([correct, total]) => (total > 0 ? correct / total : 0));
+  const perClient = clientCounts
+    .map((counts) => {
+      const n = counts.reduce((a, b) => a + b, 0);
+      return n === 0 ? undefined : counts.reduce((s, c, k) => s + (c / n) * classAccuracy[k]!, 0);
+    })
+    .filter((a): a is number => a !== undefined);
+  return perClient.reduce((a, b) => a + b, 0) / perClient.length;
 }
 
 function makeClients(config: SimulationConfig, dataset: Dataset): VirtualClient[] {
@@ -56,7 +87,26 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   const dataset = await loadDataset(config.dataset);
   const clients = makeClients(config, dataset);
   const shape = { inputShape: dataset.inputShape, numClasses: dataset.numClasses };
-  const model: GeoModel = buildModel(config.model, shape, config.seed);
+  const plan = resolveMethod(config.method, config.classifier);
+  const classifier = plan.fixedClassifier ? fixedClassifierFor(config, dataset.numClasses) : undefined;
+  const head: HeadSpec = classifier
+    ? { kind: 'fixed', classifier: classifier.weights, dim: classifier.dim, initialTemperature: config.classifier.temperature }
+    : { kind: 'learned' };
+  const model: GeoModel = buildModel(config.model, shape, config.seed, head);
+  const method = new GeometryMethod({
+    plan,
+    geometry: {
+      numClasses: dataset.numClasses,
+      dim: model.embeddingDim,
+      minCount: config.method.geometry.minCount,
+      rank: { varianceFraction: config.method.geometry.varianceFraction },
+      maxRank: config.method.geometry.maxRank,
+      seed: config.seed,
+    },
+    refreshEvery: config.method.refreshEvery,
+    classifierBytes: classifier ? classifier.weights.length * 4 : 0,
+  });
+  const clientCounts = clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices));
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
   const threads = threadCount(config, clients.length);
 
@@ -67,7 +117,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
             split: dataset.train,
             ...shape,
             model: config.model,
-            head: model.head,
+            head,
             modelSeed: config.seed,
             backend: backend.name,
             clients,
@@ -80,13 +130,15 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     strategy: createStrategy(config.strategy),
     pool,
     initialWeights,
-    train: config.local,
+    train: plan.name === 'fedprox' && config.local.proximalMu === 0 ? { ...config.local, proximalMu: FEDPROX_DEFAULT_MU } : config.local,
+    method,
     seed: config.seed,
     fractionPerRound: config.mode === 'centralized' ? 1 : config.fractionPerRound,
     minClientsPerRound: config.minClientsPerRound,
     evaluate(weights) {
       model.setWeights(weights);
-      return evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
+      const evaluation = evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
+      return { ...evaluation, extra: { personalizedAccuracy: personalizedAccuracy(evaluation.perClass, clientCounts) } };
     },
   });
 
@@ -113,7 +165,10 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
       test: dataset.test.n,
       source: dataset.source,
     },
-    clientClassCounts: clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices)),
+    clientClassCounts: clientCounts,
+    method: plan,
+    ...(classifier ? { classifier: { type: classifier.type, dim: classifier.dim, checksum: classifier.checksum } } : {}),
+    geometry: method.latestSnapshot,
     threads,
     rounds,
   };

@@ -2,6 +2,7 @@ import type { ClientData } from '@geofed/client/trainer/localTrainer';
 import { runRoundTask } from '@geofed/client/runTask';
 import type { Split } from '@geofed/shared/data/dataset';
 import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
+import { statsByteSize, type EmbeddingStats } from '@geofed/shared/geometry/stats';
 import type { GeoModel } from '@geofed/shared/models/geoModel';
 import { applyTransform, type DomainTransform } from '@geofed/shared/partition/index';
 import { weightBytes } from '@geofed/shared/tensor/weights';
@@ -32,9 +33,11 @@ export function clientData(split: Split, inputShape: readonly number[], client: 
   };
 }
 
-/** What crossing the wire would cost: float32 weights each way. */
+/** What crossing the wire would cost: float32 weights each way, plus any class statistics sent up. */
 export function outcomeOf(task: RoundTask, update: ClientUpdate): ClientOutcome {
-  return { ok: true, update, bytesUp: weightBytes(update.weights), bytesDown: weightBytes(task.weights) };
+  const stats = update.payload?.stats as EmbeddingStats | undefined;
+  const bytesUp = weightBytes(update.weights) + (stats ? statsByteSize(stats) : 0);
+  return { ok: true, update, bytesUp, bytesDown: weightBytes(task.weights) };
 }
 
 /**

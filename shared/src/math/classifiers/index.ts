@@ -10,6 +10,7 @@ import { defaultEbvTau, ebvClassifier } from './ebv.ts';
 import { simplexEtf } from './etf.ts';
 import { orthoplexClassifier } from './orthoplex.ts';
 import { simplexClassifier } from './simplex.ts';
+import { sparseEtfClassifier } from './sparseEtf.ts';
 import { fixedClassifierSpecSchema } from './spec.ts';
 import type { FixedClassifier, FixedClassifierSpec, FixedClassifierSpecInput } from './spec.ts';
 
@@ -17,7 +18,6 @@ export { fixedClassifierSpecSchema } from './spec.ts';
 export type { FixedClassifier, FixedClassifierSpec, FixedClassifierSpecInput, FixedClassifierType } from './spec.ts';
 export { typesThatFit } from './fit.ts';
 export { welchBound, defaultEbvTau } from './ebv.ts';
-import { sparseEtfClassifier } from './sparseEtf.ts';
 
 export function buildFixedClassifier(input: FixedClassifierSpecInput): FixedClassifier {
   const parsed = fixedClassifierSpecSchema.safeParse(input);

@@ -5,6 +5,9 @@ import { simplexEtf } from './etf.ts';
 import { assertFits } from './fit.ts';
 import { descendOnSphere, normalizeRows, rowGram, weightedRowSums } from './sphereDescent.ts';
 
+/** Cosines within this of -1/(K-1) count as restored. */
+const ANGLE_TOLERANCE = 1e-3;
+
 /**
  * FedLoGe's static sparse ETF (SSE-C), dim x K. What we do:
  *  1. build the simplex ETF from the seed;
@@ -13,7 +16,9 @@ import { descendOnSphere, normalizeRows, rowGram, weightedRowSums } from './sphe
  *  3. re-normalise the columns to unit norm (constant norm across classes);
  *  4. with the zero pattern frozen, descend on sum_{i != j} (cos_ij + 1/(K-1))^2, the distance of the Gram
  *     matrix to the ETF's, re-normalising after each step, so the pairwise angles return close to the
- *     maximal ones that masking disturbed.
+ *     maximal ones that masking disturbed, until every cosine is within ANGLE_TOLERANCE of -1/(K-1) or the
+ *     step budget is spent (high sparsity with many classes may not get there: the angles are then as close
+ *     as the budget allowed).
  */
 export function sparseEtfClassifier(
   numClasses: number,
@@ -51,15 +56,17 @@ export function sparseEtfClassifier(
     (vectors, grad) => {
       const gram = rowGram(vectors, k, dim);
       let loss = 0;
+      let worst = 0;
       for (let i = 0; i < k; i++) {
         for (let j = 0; j < k; j++) {
           const dev = i === j ? 0 : gram[i * k + j]! - ideal;
           weights[i * k + j] = dev;
           loss += dev * dev;
+          worst = Math.max(worst, Math.abs(dev));
         }
       }
       weightedRowSums(weights, vectors, k, dim, grad);
-      return { loss, done: false };
+      return { loss, done: worst <= ANGLE_TOLERANCE };
     },
     { maxSteps: steps, initialStep: 0.1, mask },
   );

@@ -8,11 +8,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterKernel } from './conv2DBackpropFilter.ts';
 import { conv2DBackpropInputKernel } from './conv2DBackpropInput.ts';
 import { matMulKernel } from './matMul.ts';
+import { maxPoolGradKernel } from './maxPoolGrad.ts';
 
 const replacements: Record<string, (original: tf.KernelConfig) => tf.KernelConfig> = {
   [tf.BatchMatMul]: matMulKernel,
   [tf._FusedMatMul]: matMulKernel,
   [tf.Conv2DBackpropInput]: conv2DBackpropInputKernel,
+  [tf.MaxPoolGrad]: maxPoolGradKernel,
 };
 
 let registered: string[] | undefined;

@@ -3,8 +3,6 @@ import { GeoFedError } from '@geofed/shared/errors';
 import { loadTrainLabels } from '@geofed/shared/data/registry';
 import { partition, PARTITION_SCHEMES, type PartitionSpecInput } from '@geofed/shared/partition/index';
 import { formatPartitionTable, summarizePartition } from '@geofed/shared/partition/summary';
-import { countHeatmapSpec } from '@geofed/shared/plot/heatmap';
-import { renderChart } from '@geofed/shared/plot/render';
 
 const CLI_DATASETS = ['fashion-mnist', 'synthetic'] as const;
 
@@ -70,6 +68,11 @@ async function run(opts: PartitionOptions, command: Command): Promise<void> {
   const result = partition(data.labels, data.numClasses, spec, seed);
   const summary = summarizePartition(result, data.labels, data.numClasses);
   if (opts.plot) {
+    // Loaded on demand: every geofed command imports this module, and vega takes a while to load.
+    const [{ countHeatmapSpec }, { renderChart }] = await Promise.all([
+      import('@geofed/shared/plot/heatmap'),
+      import('@geofed/shared/plot/render'),
+    ]);
     const chart = countHeatmapSpec({
       counts: summary.counts,
       classNames: data.classNames,

@@ -1,0 +1,123 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { localTrainSchema } from '@geofed/shared/config/localTrain';
+import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/load';
+import { datasetSpecSchema } from '@geofed/shared/data/registry';
+import { modelSpecInput } from '@geofed/shared/models/modelSpec';
+import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
+import { MIN_FRAME_BYTES } from '@geofed/shared/wire/framing';
+import { strategySpecSchema } from '../strategies/index.ts';
+
+const encoding = z.enum(['f32', 'f16', 'int8']);
+const MiB = 1024 * 1024;
+
+const authSchema = z
+  .object({
+    /** client id -> token. */
+    tokens: z.record(z.string().min(1), z.string().min(16, { message: 'tokens must be at least 16 characters' })).optional(),
+    /** Secret for HMAC-signed tokens (see `geofed token`); or name the environment variable holding it. */
+    hmacSecret: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+    hmacSecretEnv: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((a) => a.tokens !== undefined || a.hmacSecret !== undefined || a.hmacSecretEnv !== undefined, {
+    message: 'give tokens (client id -> token), hmacSecret or hmacSecretEnv',
+  })
+  .refine((a) => a.hmacSecret === undefined || a.hmacSecretEnv === undefined, { message: 'give hmacSecret or hmacSecretEnv, not both' });
+
+/**
+ * A coordinator config, as written in YAML. Every object is strict, so a misspelt key is named instead of being
+ * ignored. Durations are in seconds, sizes in bytes.
+ */
+const configObject = z
+  .object({
+    /** The data set the coordinator evaluates the global model on; it also fixes input shape and class count. */
+    dataset: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), datasetSpecSchema),
+    model: modelSpecInput.default({ type: 'mlp', hidden: [200, 200] }),
+    strategy: strategySpecSchema.default({ name: 'fedavg' }),
+    rounds: z.number().int().positive().default(20),
+    local: localTrainSchema.default(localTrainSchema.parse({})),
+    /** Share of the connected clients sampled each round (ignored when clientsPerRound is set). */
+    fractionPerRound: z.number().gt(0).max(1).default(1),
+    /** Exactly this many clients per round (fewer if fewer are connected). */
+    clientsPerRound: z.number().int().positive().optional(),
+    minClientsPerRound: z.number().int().positive().default(1),
+    /** Each run of the coordinator (start or resume) waits for this many clients before its first round. */
+    waitForClients: z.number().int().positive().optional(),
+    /** Fewer accepted updates than this and a round's aggregate is discarded. */
+    quorum: z.number().int().positive().default(1),
+    /** A round closes when every selected client answered or this much time passed. */
+    deadlineSeconds: z.number().positive().default(600),
+    /** A selected client that disconnects counts as dropped unless it is back within this time. */
+    reconnectGraceSeconds: z.number().min(0).default(10),
+    heartbeatSeconds: z.number().positive().default(5),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    /** A GeoFed weights file to start from instead of a seeded initialisation. */
+    init: z.string().min(1).optional(),
+    backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
+    auth: authSchema,
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+    /** Largest socket frame accepted; larger messages must come as chunks. */
+    maxMessageBytes: z.number().int().min(MIN_FRAME_BYTES).default(4 * MiB),
+    /** Bytes of client uploads (reassembly and decoded updates) held at once over all connections. */
+    uploadBudgetBytes: z.number().int().positive().default(512 * MiB),
+    encoding: z
+      .object({
+        /** How tasks' weights travel; every client must be able to decode it. */
+        download: encoding.default('f32'),
+        /** Preferred upload encoding; a client that cannot produce it uses the first it advertised. */
+        upload: encoding.default('f32'),
+      })
+      .strict()
+      .default({ download: 'f32', upload: 'f32' }),
+    checkpoint: z
+      .object({
+        /** Folder for the checkpoint written after every round (`--checkpoint-dir` overrides it). */
+        dir: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    evaluation: z
+      .object({
+        /** Evaluate the global model on the test split after every round (off for transport benchmarks). */
+        enabled: z.boolean().default(true),
+        batchSize: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .default({ enabled: true, batchSize: 1000 }),
+    /**
+     * The demo page at /client/: browsers train on `samples` training rows the coordinator serves them. Off (0) by
+     * default: it hands out training data to anyone who asks.
+     */
+    browserDemo: z.object({ samples: z.number().int().min(0).max(10000).default(0) }).strict().default({ samples: 0 }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.quorum > (c.clientsPerRound ?? Infinity)) {
+      ctx.addIssue({ code: 'custom', path: ['quorum'], message: `is ${c.quorum}, more than clientsPerRound (${c.clientsPerRound})` });
+    }
+  });
+
+export type CoordinatorConfig = z.infer<typeof configObject>;
+
+function resolvePaths(config: CoordinatorConfig, baseDir: string): CoordinatorConfig {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const resolved: CoordinatorConfig = { ...config, checkpoint: { ...config.checkpoint } };
+  if (resolved.init) resolved.init = abs(resolved.init);
+  if (resolved.tls) resolved.tls = { cert: abs(resolved.tls.cert), key: abs(resolved.tls.key) };
+  if (resolved.checkpoint.dir) resolved.checkpoint.dir = abs(resolved.checkpoint.dir);
+  if (resolved.dataset.name === 'embeddings') {
+    const d = resolved.dataset;
+    resolved.dataset = { ...d, trainFeatures: abs(d.trainFeatures), trainLabels: abs(d.trainLabels), testFeatures: abs(d.testFeatures), testLabels: abs(d.testLabels) };
+  }
+  return resolved;
+}
+
+export function parseCoordinatorConfig(raw: unknown, baseDir: string, overrides: readonly string[] = []): CoordinatorConfig {
+  return resolvePaths(validate(configObject, applyOverrides(raw, overrides), 'coordinator config'), baseDir);
+}
+
+/** Paths in the file are relative to it. */
+export function loadCoordinatorConfig(file: string, overrides: readonly string[] = []): CoordinatorConfig {
+  return parseCoordinatorConfig(readYamlFile(file, 'coordinator config'), dirname(resolve(file)), overrides);
+}

@@ -1,0 +1,283 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Server as SocketServer } from 'socket.io';
+import { GeoFedError } from '@geofed/shared/errors';
+import { loadDataset } from '@geofed/shared/data/registry';
+import { logger } from '@geofed/shared/log';
+import { buildModel } from '@geofed/shared/models/geoModel';
+import { evaluate } from '@geofed/shared/models/evaluate';
+import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
+import { initBackend } from '@geofed/shared/tf/backend';
+import { weightBytes } from '@geofed/shared/tensor/weights';
+import type { CoordinatorConfig } from '../config/coordinatorConfig.ts';
+import { RoundEngine, type RoundRecord } from '../engine/roundEngine.ts';
+import { createStrategy } from '../strategies/index.ts';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, weightsChecksum } from '../checkpoint/checkpoint.ts';
+import { createAuthenticator } from './auth.ts';
+import { browserDemoRoutes } from './browserDemo.ts';
+import { coreRoutes, requestHandler, type Route } from './http.ts';
+import { createMetrics } from './metrics.ts';
+import { ClientSession, type SessionHost } from './session.ts';
+import { SocketPool } from './socketPool.ts';
+import { UploadBudget } from './uploadBudget.ts';
+
+export interface CoordinatorOptions {
+  /** 0 picks a free port (see RunningCoordinator.port). */
+  readonly port: number;
+  readonly host?: string;
+  /** Overrides config.checkpoint.dir. */
+  readonly checkpointDir?: string;
+  /** Continue from the checkpoint in the checkpoint folder. */
+  readonly resume?: boolean;
+}
+
+/** One line of /status's history: what happened in a round. */
+export interface RoundSummary {
+  round: number;
+  testAccuracy: number;
+  testLoss: number;
+  trainLoss: number;
+  selected: string[];
+  accepted: string[];
+  failed: Array<{ clientId: string; reason: string }>;
+  aggregated: boolean;
+  seconds: number;
+  bytesUp: number;
+  bytesDown: number;
+  weightsChecksum: string;
+}
+
+export interface CoordinatorStatus {
+  /** Last completed round (0 before the first). */
+  round: number;
+  rounds: number;
+  state: 'waiting' | 'running' | 'finished';
+  /** Clients connected and joined now. */
+  clients: number;
+  connected: Array<{ id: string; state: string; round?: number; lastSeenMs: number }>;
+  lastMetrics: RoundSummary | null;
+  weightsChecksum: string;
+  history: RoundSummary[];
+}
+
+export interface RunningCoordinator {
+  readonly port: number;
+  readonly url: string;
+  /** Settles when the configured rounds are done (or rejects with what stopped them). */
+  readonly finished: Promise<void>;
+  status(): CoordinatorStatus;
+  close(): Promise<void>;
+}
+
+/** Reassembled uploads may exceed the model's float32 size by this much (names, shapes, metrics, framing). */
+const PAYLOAD_SLACK_BYTES = 1024 * 1024;
+
+function summarize(record: RoundRecord, checksum: string): RoundSummary {
+  const failedIds = new Set(record.failed.map((f) => f.clientId));
+  return {
+    round: record.round,
+    testAccuracy: record.testAccuracy,
+    testLoss: record.testLoss,
+    trainLoss: record.trainLoss,
+    selected: record.clients,
+    accepted: record.clients.filter((c) => !failedIds.has(c)),
+    failed: record.failed,
+    aggregated: record.aggregated,
+    seconds: record.seconds,
+    bytesUp: record.bytesUp,
+    bytesDown: record.bytesDown,
+    weightsChecksum: checksum,
+  };
+}
+
+/**
+ * The long-running coordinator: HTTP (+ socket.io) on one port, the round engine driving rounds over connected
+ * clients, a checkpoint after every round. Resolves once it listens; `finished` tracks the rounds.
+ */
+export async function startCoordinator(config: CoordinatorConfig, options: CoordinatorOptions): Promise<RunningCoordinator> {
+  const log = logger('coordinator');
+  const checkpointDir = options.checkpointDir ?? config.checkpoint.dir;
+  if (options.resume && checkpointDir === undefined) {
+    throw new GeoFedError('--resume needs a checkpoint folder', { remedy: 'pass --checkpoint-dir DIR or set checkpoint.dir in the config' });
+  }
+  if (!options.resume && checkpointDir !== undefined && hasCheckpoint(checkpointDir)) {
+    throw new GeoFedError(`${checkpointDir} already holds a checkpoint`, {
+      remedy: 'pass --resume to continue from it, or choose an empty checkpoint folder',
+    });
+  }
+  const auth = createAuthenticator(config.auth);
+  const tls = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
+
+  await initBackend(config.backend === 'auto' ? undefined : config.backend);
+  const dataset = await loadDataset(config.dataset);
+  const model = buildModel(config.model, { inputShape: dataset.inputShape, numClasses: dataset.numClasses }, config.seed);
+  const modelSpec = JSON.stringify(config.model);
+  const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
+  const strategy = createStrategy(config.strategy);
+  if (strategy.needsAllUpdates) {
+    log.warn(
+      { strategy: strategy.name, bytesPerUpdate: weightBytes(initialWeights) },
+      'this strategy keeps every update of a round in memory (bounded by its maxBufferedUpdates)',
+    );
+  }
+  const metrics = createMetrics();
+  const budget = new UploadBudget(config.uploadBudgetBytes);
+  const pool = new SocketPool({
+    modelSpec,
+    weightSpecs: model.weightSpecs,
+    downloadEncoding: config.encoding.download,
+    reconnectGraceMs: config.reconnectGraceSeconds * 1000,
+    metrics,
+    log,
+  });
+  const evaluateWeights = (weights: typeof initialWeights) => {
+    if (!config.evaluation.enabled) return { accuracy: Number.NaN, loss: Number.NaN };
+    model.setWeights(weights);
+    return evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
+  };
+  const engine = new RoundEngine({
+    strategy,
+    pool,
+    initialWeights,
+    train: config.local,
+    seed: config.seed,
+    fractionPerRound: config.fractionPerRound,
+    minClientsPerRound: config.minClientsPerRound,
+    ...(config.clientsPerRound !== undefined ? { clientsPerRound: config.clientsPerRound } : {}),
+    quorum: config.quorum,
+    deadlineMs: config.deadlineSeconds * 1000,
+    evaluate: evaluateWeights,
+  });
+
+  let history: RoundSummary[] = [];
+  if (options.resume) {
+    const checkpoint = loadCheckpoint<RoundSummary>(checkpointDir!, model.weightSpecs, modelSpec);
+    engine.restoreState(checkpoint.engine);
+    history = checkpoint.history;
+    log.info({ round: engine.round, weightsChecksum: weightsChecksum(engine.globalWeights), checkpointDir }, 'resumed from checkpoint');
+  } else {
+    const initial = evaluateWeights(engine.globalWeights);
+    log.info({ testAccuracy: initial.accuracy, testLoss: initial.loss }, 'initial model evaluated');
+  }
+  let checksum = weightsChecksum(engine.globalWeights);
+  let state: CoordinatorStatus['state'] = engine.round >= config.rounds ? 'finished' : 'waiting';
+
+  const status = (): CoordinatorStatus => ({
+    round: engine.round,
+    rounds: config.rounds,
+    state,
+    clients: pool.connectedSessions.length,
+    connected: pool.connectedSessions.map((s) => ({
+      id: s.clientId,
+      state: s.state,
+      ...(s.workingOn !== undefined ? { round: s.workingOn } : {}),
+      lastSeenMs: s.lastSeen,
+    })),
+    lastMetrics: history.at(-1) ?? null,
+    weightsChecksum: checksum,
+    history,
+  });
+
+  const routes: Route[] = [coreRoutes(status, metrics.registry)];
+  if (config.browserDemo.samples > 0) routes.push(browserDemoRoutes(dataset, config.browserDemo.samples, auth));
+  const handler = requestHandler(routes, log);
+  const http: HttpServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  const io = new SocketServer(http, {
+    transports: ['websocket'],
+    serveClient: false,
+    // socket.io drops a connection sending more than this in one message; frames between maxMessageBytes and it
+    // get a Reject with the reason instead.
+    maxHttpBufferSize: 2 * config.maxMessageBytes,
+    pingInterval: 10_000,
+    pingTimeout: 20_000,
+    connectTimeout: 5_000,
+  });
+
+  const host: SessionHost = {
+    settings: {
+      maxFrameBytes: config.maxMessageBytes,
+      maxPayloadBytes: weightBytes(initialWeights) + PAYLOAD_SLACK_BYTES,
+      transferIdleMs: 30_000,
+      heartbeatMs: config.heartbeatSeconds * 1000,
+      downloadEncoding: config.encoding.download,
+      uploadEncoding: config.encoding.upload,
+    },
+    auth,
+    budget,
+    metrics,
+    log,
+    joined: (s) => pool.joined(s),
+    closed: (s) => pool.closed(s),
+    update: (s, envelope, bytes, release) => pool.update(s, envelope, bytes, release),
+    taskRefused: (s, envelope) => pool.taskRefused(s, envelope),
+  };
+
+  // Credentials are checked at the handshake: a refused socket never reaches the frame handlers.
+  io.use((socket, next) => {
+    const { clientId, token } = (socket.handshake.auth ?? {}) as { clientId?: unknown; token?: unknown };
+    const id = typeof clientId === 'string' ? clientId : '';
+    const verdict = auth.check(id, typeof token === 'string' ? token : '');
+    if (verdict.ok) {
+      socket.data.clientId = id;
+      next();
+      return;
+    }
+    metrics.rejected.inc({ code: 'unauthorized' });
+    log.warn({ clientId: id, address: socket.handshake.address, reason: verdict.reason }, 'connection refused');
+    next(Object.assign(new Error(verdict.reason), { data: { code: 'unauthorized', reason: verdict.reason } }));
+    // socket.io keeps the low-level connection open after a refused handshake; close it once the refusal is out.
+    setTimeout(() => socket.conn.close(), 100).unref();
+  });
+  io.on('connection', (socket) => new ClientSession(socket.data.clientId as string, socket, host));
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new GeoFedError(`cannot listen on ${options.host ?? '0.0.0.0'}:${options.port}: ${e.code ?? e.message}`, { remedy: 'pick another --port' })),
+    );
+    http.listen(options.port, options.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `${tls ? 'https' : 'http'}://${options.host ?? 'localhost'}:${port}`;
+
+  const stop = new AbortController();
+  const finished = (async () => {
+    let waitFor = config.waitForClients ?? config.minClientsPerRound;
+    while (engine.round < config.rounds) {
+      state = 'waiting';
+      if (pool.available().length < waitFor) log.info({ connected: pool.available().length, waitingFor: waitFor }, 'waiting for clients');
+      await pool.waitForClients(waitFor, stop.signal);
+      waitFor = config.minClientsPerRound;
+      state = 'running';
+      const record = await engine.runRound();
+      checksum = weightsChecksum(engine.globalWeights);
+      const summary = summarize(record, checksum);
+      history.push(summary);
+      if (checkpointDir !== undefined) saveCheckpoint(checkpointDir, model.weightSpecs, { engine: engine.exportState(), history, modelSpec });
+      metrics.roundsCompleted.set(record.round);
+      metrics.roundSeconds.observe(record.seconds);
+      if (Number.isFinite(record.testAccuracy)) metrics.testAccuracy.set(record.testAccuracy);
+      if (Number.isFinite(record.testLoss)) metrics.testLoss.set(record.testLoss);
+      log.info(summary, 'round complete');
+    }
+    state = 'finished';
+    log.info({ round: engine.round, weightsChecksum: checksum }, 'all rounds done');
+  })();
+  // The caller decides what a failed run means; an unobserved rejection must not crash the process first.
+  finished.catch(() => {});
+
+  log.info({ url, port, rounds: config.rounds, round: engine.round, checkpointDir }, 'coordinator listening');
+  return {
+    port,
+    url,
+    finished,
+    status,
+    async close() {
+      stop.abort(new GeoFedError('the coordinator is shutting down'));
+      pool.closeAll();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      model.dispose();
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import { GeoFedError } from '@geofed/shared/errors';
+import { Cancellations } from '../../scheduler/cancellations.ts';
+import { connectRedis } from '../../scheduler/redisConnection.ts';
+import { ResultStore } from '../../scheduler/resultStore.ts';
+import { openQueue, type SimulationQueue } from '../../scheduler/schedulerQueue.ts';
+import { schedulerSettings, type SchedulerSettings } from '../../scheduler/settings.ts';
+import { describePoint, isSweepId, loadSweep } from '../../scheduler/sweep.ts';
+import { writeSweepReport } from '../../scheduler/sweepReport.ts';
+import { SweepProducer } from '../../scheduler/sweepProducer.ts';
+import { SweepStatus, type StatusReport } from '../../scheduler/sweepStatus.ts';
+import { textTable } from '../../scheduler/tables.ts';
+import { positiveInteger } from '../options.ts';
+
+interface Scheduler {
+  settings: SchedulerSettings;
+  redis: Redis;
+  queue: SimulationQueue;
+}
+
+async function withScheduler<T>(use: (scheduler: Scheduler) => Promise<T>): Promise<T> {
+  const settings = schedulerSettings();
+  const redis = await connectRedis(settings.redisUrl, 'command');
+  const queue = openQueue(redis, settings.prefix);
+  try {
+    return await use({ settings, redis, queue });
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+/** Commands take a sweep id or the sweep file itself. */
+function sweepIdOf(arg: string): string {
+  if (isSweepId(arg)) return arg;
+  if (existsSync(arg)) return loadSweep(arg).id;
+  throw new GeoFedError(`"${arg}" is neither a sweep id nor a sweep file`, {
+    remedy: 'give the id `geofed jobs submit` printed, or the path of the sweep file',
+  });
+}
+
+function statusText(report: StatusReport, sweep: string | undefined): string {
+  const counts = `${report.waiting} waiting, ${report.active} active, ${report.completed} completed, ${report.failed} failed`;
+  const rows = report.jobs.map((j) => [
+    ...(sweep ? [] : [j.sweep]),
+    j.id.slice(j.sweep.length + 1),
+    describePoint(j.point),
+    j.state,
+    j.round === null ? '' : `${j.round}/${j.rounds}`,
+    String(j.attemptsMade),
+    j.worker ?? '',
+    j.failedReason ?? '',
+  ]);
+  const headers = [...(sweep ? [] : ['sweep']), 'run', 'setting', 'state', 'round', 'attempts', 'worker', 'failure'];
+  return `${sweep ? `sweep ${sweep}` : 'all sweeps'}: ${counts}\n${rows.length > 0 ? textTable(headers, rows) : ''}`;
+}
+
+export function register(program: Command): void {
+  const jobs = program
+    .command('jobs')
+    .description('queue sweeps of simulations on Redis for `geofed worker`s, follow them and collect their results');
+
+  jobs
+    .command('submit')
+    .description('queue one job per run of a sweep file (runs already queued or done are not queued again)')
+    .argument('<sweep>', 'sweep file (YAML with base: and grid:)')
+    .option('--attempts <n>', 'runs per job before it counts as failed (crashed runs are retried)', positiveInteger, 3)
+    .option('--backoff <seconds>', 'delay before the first retry; doubles with every further one', positiveInteger, 10)
+    .action(async (file: string, opts: { attempts: number; backoff: number }) => {
+      // The whole sweep is validated before Redis is touched: an invalid sweep enqueues nothing.
+      const sweep = loadSweep(file);
+      const outcome = await withScheduler(({ settings, redis, queue }) =>
+        new SweepProducer(queue, new Cancellations(redis, settings.prefix)).submit(sweep, {
+          attempts: opts.attempts,
+          backoffSeconds: opts.backoff,
+        }),
+      );
+      process.stdout.write(
+        `sweep ${outcome.sweep}: ${outcome.jobs} jobs (${outcome.added} queued, ${outcome.requeued} queued again after failing, ` +
+          `${outcome.unchanged} already queued or done)\n`,
+      );
+    });
+
+  jobs
+    .command('status')
+    .description('waiting, active, completed and failed jobs, with the round each run is at')
+    .argument('[sweep]', 'sweep id or file (default: every sweep)')
+    .option('--json', 'print {"waiting","active","completed","failed","jobs"} as JSON and nothing else')
+    .action(async (arg: string | undefined, opts: { json?: boolean }) => {
+      const sweep = arg === undefined ? undefined : sweepIdOf(arg);
+      const report = await withScheduler(({ queue }) => new SweepStatus(queue).report(sweep));
+      process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : statusText(report, sweep));
+    });
+
+  jobs
+    .command('results')
+    .description('one table over the sweep (mean ± std over seeds), written with a comparison plot as Markdown, CSV and PNG')
+    .argument('<sweep>', 'sweep id or file')
+    .option('--out <dir>', 'where the tables and plot go (default: <results folder>/<sweep>)')
+    .action(async (arg: string, opts: { out?: string }) => {
+      const sweep = sweepIdOf(arg);
+      await withScheduler(async ({ settings, redis, queue }) => {
+        const summaries = await new ResultStore(redis, settings.prefix).list(sweep);
+        if (summaries.length === 0) {
+          throw new GeoFedError(`sweep ${sweep} has no finished runs yet`, {
+            remedy: `see \`geofed jobs status ${sweep}\`; is a \`geofed worker\` running against this Redis?`,
+          });
+        }
+        const status = await new SweepStatus(queue).report(sweep);
+        const report = await writeSweepReport(opts.out ?? join(settings.resultsDir, sweep), sweep, summaries);
+        const pending = status.waiting + status.active;
+        process.stdout.write(
+          `sweep ${sweep}: ${summaries.length} runs finished` +
+            `${pending > 0 ? `, ${pending} still queued or running` : ''}${status.failed > 0 ? `, ${status.failed} failed` : ''}\n` +
+            `${report.text}wrote ${report.files.join(', ')}\n`,
+        );
+      });
+    });
+
+  jobs
+    .command('cancel')
+    .description('remove the queued jobs of a sweep and stop its running ones after their current round')
+    .argument('<sweep>', 'sweep id or file')
+    .action(async (arg: string) => {
+      const sweep = sweepIdOf(arg);
+      const outcome = await withScheduler(({ settings, redis, queue }) =>
+        new SweepProducer(queue, new Cancellations(redis, settings.prefix)).cancel(sweep),
+      );
+      process.stdout.write(
+        `sweep ${sweep}: removed ${outcome.removed} queued jobs; ${outcome.stopping} running jobs stop after their current round\n`,
+      );
+    });
+}

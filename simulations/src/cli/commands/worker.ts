@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { displayUrl } from '../../scheduler/redisConnection.ts';
+import { schedulerSettings } from '../../scheduler/settings.ts';
+import { SweepWorker } from '../../scheduler/sweepWorker.ts';
+import { positiveInteger } from '../options.ts';
+
+interface WorkerOptions {
+  concurrency: number;
+  results?: string;
+  lockSeconds: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('run queued simulation jobs until stopped (Ctrl-C); start one on every machine that should help')
+    .option('--concurrency <n>', 'jobs run at the same time, each in its own process', positiveInteger, 1)
+    .option('--results <dir>', 'where result.json files go (default: $GEOFED_RESULTS_DIR or ./geofed-results)')
+    .option('--lock-seconds <s>', 'how soon a dead worker\'s job is handed to another worker', positiveInteger, 30)
+    .action(async (opts: WorkerOptions) => {
+      const settings = schedulerSettings(process.env, opts.results === undefined ? {} : { resultsDir: opts.results });
+      const worker = await SweepWorker.start(settings, { concurrency: opts.concurrency, lockSeconds: opts.lockSeconds });
+      process.stderr.write(
+        `geofed worker: taking jobs from ${displayUrl(settings.redisUrl)} (prefix ${settings.prefix}), ` +
+          `concurrency ${opts.concurrency}, results in ${settings.resultsDir}; Ctrl-C to stop\n`,
+      );
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = () => {
+          if (stopping) process.exit(130);
+          stopping = true;
+          process.stderr.write('geofed worker: finishing running jobs (Ctrl-C again to stop now; they will be run again elsewhere)\n');
+          worker
+            .close()
+            .catch((e: unknown) => process.stderr.write(`geofed worker: error while stopping: ${(e as Error).message}\n`))
+            .finally(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
