@@ -7,7 +7,16 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
-import { BATCH, MODEL_NAMES, type Measurement, type ModelName, type WorkloadResult } from './computeWorkload.ts';
+import {
+  BATCH,
+  FAST_STEPS,
+  MODEL_NAMES,
+  REPEATS,
+  WARMUP_STEPS,
+  type Measurement,
+  type ModelName,
+  type WorkloadResult,
+} from './computeWorkload.ts';
 
 const run = promisify(execFile);
 const here = (file: string) => new URL(file, import.meta.url).pathname;
@@ -85,7 +94,7 @@ async function measureTorch(): Promise<{ cells: Record<string, Cell>; info?: str
   try {
     const result = await runJson<{ torch: string; threads: number; models: Record<string, Measurement> }>(
       PYTHON,
-      [here('./compute_torch.py'), MODEL_NAMES.join(',')],
+      [here('./compute_torch.py'), JSON.stringify({ batch: BATCH, warmup: WARMUP_STEPS, repeats: REPEATS, steps: FAST_STEPS })],
       { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
     );
     const cells = Object.fromEntries(MODEL_NAMES.map((m) => [m, cellOf(result.models[m])]));
@@ -149,7 +158,8 @@ async function main(): Promise<void> {
     '',
     `Models: mlp 784-200-200-10, cnn conv5x5x32-pool-conv5x5x64-pool-dense512-dense10 on 28x28x1 ('same' padding), ` +
       `head 512-256-10; tf.layers models, SGD, batch ${BATCH}, categorical cross-entropy, loss read back every step. ` +
-      'Each cell is the best of 5 timed runs of a fixed number of steps after 3 warm-up steps; every backend runs ' +
+      `Each cell is the best of ${REPEATS} timed runs of a fixed number of steps after ${WARMUP_STEPS} warm-up steps; ` +
+      'every backend runs ' +
       'in its own process, one at a time. Wasm runs single-threaded in Node (no wasm threads), so it is compared ' +
       'with single-threaded PyTorch (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)).',
     '',

@@ -14,12 +14,15 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** Per model: input shape, how to build it, and how many steps make a measurement (slow backends get fewer). */
 const MODELS: Record<ModelName, { input: number[]; build: () => tf.Sequential; steps: number; slowSteps: number }> = {
-  mlp: { input: [784], build: () => dense([784, 200, 200, 10]), steps: 150, slowSteps: 30 },
-  head: { input: [512], build: () => dense([512, 256, 10]), steps: 300, slowSteps: 60 },
-  cnn: { input: [28, 28, 1], build: cnn, steps: 6, slowSteps: 2 },
+  mlp: { input: [784], build: () => dense([784, 200, 200, 10]), steps: 100, slowSteps: 10 },
+  head: { input: [512], build: () => dense([512, 256, 10]), steps: 200, slowSteps: 20 },
+  cnn: { input: [28, 28, 1], build: cnn, steps: 5, slowSteps: 2 },
 };
-const WARMUP_STEPS = 3;
-const REPEATS = 5;
+export const WARMUP_STEPS = 3;
+export const REPEATS = 3;
+
+/** Steps per timed run on a fast backend, for the PyTorch side to do the same work. */
+export const FAST_STEPS = Object.fromEntries(MODEL_NAMES.map((m) => [m, MODELS[m].steps])) as Record<ModelName, number>;
 
 function dense(widths: number[]): tf.Sequential {
   const model = tf.sequential();

@@ -1,8 +1,10 @@
 """PyTorch side of `npm run bench:compute`: the same models, batch and SGD steps as computeWorkload.ts, on one thread.
 
-Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 simulations/bench/compute_torch.py <model,...>
-Prints one JSON line: {"torch": version, "threads": n, "models": {name: {"ok", "samplesPerSecond", "steps", "params"}}}.
-Keep BATCH, the step counts and the architectures in step with computeWorkload.ts.
+Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 simulations/bench/compute_torch.py \
+         '{"batch": 32, "warmup": 3, "repeats": 3, "steps": {"mlp": 100, "cnn": 5, "head": 200}}'
+(compute.ts passes its own settings). Prints one JSON line:
+{"torch": version, "threads": n, "models": {name: {"ok", "samplesPerSecond", "steps", "params"}}}.
+Keep the architectures in step with computeWorkload.ts.
 """
 import json
 import sys
@@ -10,10 +12,6 @@ import time
 
 import torch
 from torch import nn
-
-BATCH = 32
-WARMUP_STEPS = 3
-REPEATS = 5
 
 
 def dense(widths):
@@ -34,19 +32,19 @@ def cnn():
 
 
 MODELS = {
-    "mlp": (lambda: dense([784, 200, 200, 10]), (784,), 150),
-    "head": (lambda: dense([512, 256, 10]), (512,), 300),
-    "cnn": (cnn, (1, 28, 28), 6),
+    "mlp": (lambda: dense([784, 200, 200, 10]), (784,)),
+    "head": (lambda: dense([512, 256, 10]), (512,)),
+    "cnn": (cnn, (1, 28, 28)),
 }
 
 
-def measure(name):
-    build, input_shape, steps = MODELS[name]
+def measure(name, batch, warmup, repeats, steps):
+    build, input_shape = MODELS[name]
     torch.manual_seed(0)
     model = build()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     loss_fn = nn.CrossEntropyLoss()
-    batches = [(torch.randn(BATCH, *input_shape), torch.randint(0, 10, (BATCH,))) for _ in range(4)]
+    batches = [(torch.randn(batch, *input_shape), torch.randint(0, 10, (batch,))) for _ in range(4)]
 
     def step(i):
         x, y = batches[i % len(batches)]
@@ -56,22 +54,26 @@ def measure(name):
         optimizer.step()
         loss.item()  # the tfjs side reads the loss back every step too
 
-    for i in range(WARMUP_STEPS):
+    for i in range(warmup):
         step(i)
     best = 0.0
-    for _ in range(REPEATS):  # best of a few: other processes share the cores
+    for _ in range(repeats):  # best of a few: other processes share the cores
         start = time.perf_counter()
         for i in range(steps):
             step(i)
-        best = max(best, steps * BATCH / (time.perf_counter() - start))
+        best = max(best, steps * batch / (time.perf_counter() - start))
     params = sum(p.numel() for p in model.parameters())
     return {"ok": True, "samplesPerSecond": best, "steps": steps, "params": params}
 
 
 def main():
     torch.set_num_threads(1)
-    names = sys.argv[1].split(",")
-    result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "models": {n: measure(n) for n in names}}
+    settings = json.loads(sys.argv[1])
+    models = {
+        name: measure(name, settings["batch"], settings["warmup"], settings["repeats"], steps)
+        for name, steps in settings["steps"].items()
+    }
+    result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "models": models}
     print(json.dumps(result))
 
 

@@ -173,6 +173,10 @@ export class ClientSession {
     if (frame.payload.case !== 'chunk') return this.dispatch(frame, size, () => {});
     const chunk = frame.payload.value;
     if (this.transfer === undefined && this.reader.transfersInFlight === 0) {
+      const limit = this.host.settings.maxPayloadBytes;
+      if (chunk.totalBytes > limit) {
+        throw new WireError('TOO_LARGE', `transfer ${chunk.transferId}: ${chunk.totalBytes} bytes exceed the largest message accepted (${limit} bytes)`);
+      }
       // A new upload: hold its first chunk's acknowledgement until the budget has room for all of it.
       await this.host.budget.reserve(chunk.totalBytes, this.aborted.signal);
       this.transfer = new Reservation(this.host.budget, chunk.totalBytes);

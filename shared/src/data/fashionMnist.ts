@@ -194,6 +194,7 @@ async function readSplit(dir: string, images: 'trainImages' | 'testImages', n: n
 }
 
 export const FASHION_MNIST_TRAIN_SIZE = 60_000;
+export const FASHION_MNIST_INPUT_SHAPE: readonly number[] = [28, 28, 1];
 export const FASHION_MNIST_TEST_SIZE = 10_000;
 
 const loaded = new Map<string, Promise<Dataset>>();
@@ -209,7 +210,7 @@ async function parseFashionMnist(dir: string): Promise<Dataset> {
     name: 'fashion-mnist',
     synthetic: false,
     numClasses: FASHION_MNIST_CLASS_NAMES.length,
-    inputShape: [28, 28, 1],
+    inputShape: FASHION_MNIST_INPUT_SHAPE,
     featureSize: 28 * 28,
     classNames: FASHION_MNIST_CLASS_NAMES,
     train,

@@ -4,6 +4,7 @@ import type { Dataset } from './dataset.ts';
 import { embeddingsParamsSchema, loadEmbeddings } from './embeddings.ts';
 import {
   FASHION_MNIST_CLASS_NAMES,
+  FASHION_MNIST_INPUT_SHAPE,
   FASHION_MNIST_REMEDY,
   FASHION_MNIST_URL,
   fashionMnistSearchDirs,
@@ -62,16 +63,24 @@ export interface TrainLabels {
   readonly labels: Int32Array;
   readonly numClasses: number;
   readonly classNames: readonly string[];
+  readonly inputShape: readonly number[];
 }
 
 export async function loadTrainLabels(input: DatasetSpecInput): Promise<TrainLabels> {
   const spec = parseDatasetSpec(input);
   if (spec.name === 'fashion-mnist') {
     const labels = await loadFashionMnistTrainLabels();
-    return { name: spec.name, labels, numClasses: FASHION_MNIST_CLASS_NAMES.length, classNames: FASHION_MNIST_CLASS_NAMES };
+    return {
+      name: spec.name,
+      labels,
+      numClasses: FASHION_MNIST_CLASS_NAMES.length,
+      classNames: FASHION_MNIST_CLASS_NAMES,
+      inputShape: FASHION_MNIST_INPUT_SHAPE,
+    };
   }
   const dataset = await loadDataset(spec);
-  return { name: spec.name, labels: dataset.train.y, numClasses: dataset.numClasses, classNames: dataset.classNames };
+  const { numClasses, classNames, inputShape } = dataset;
+  return { name: spec.name, labels: dataset.train.y, numClasses, classNames, inputShape };
 }
 
 export interface DatasetAvailability {

@@ -3,7 +3,8 @@
  * Every random choice in GeoFed (partitions, client sampling, shuffling, synthesis, classifier construction)
  * goes through this type so that a run is reproducible from its seed and a checkpoint can carry the state.
  */
-export type RngState = [number, number, number, number];
+/** The four sfc32 words, and the cached second normal deviate when there is one (so a restore is exact). */
+export type RngState = [number, number, number, number] | [number, number, number, number, number];
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -42,12 +43,13 @@ export class Rng {
   }
 
   setState(state: RngState): void {
-    [this.a, this.b, this.c, this.d] = state.map((v) => v >>> 0) as RngState;
-    this.spareNormal = undefined;
+    [this.a, this.b, this.c, this.d] = state.slice(0, 4).map((v) => v >>> 0);
+    this.spareNormal = state[4];
   }
 
   state(): RngState {
-    return [this.a, this.b, this.c, this.d];
+    const words: [number, number, number, number] = [this.a, this.b, this.c, this.d];
+    return this.spareNormal === undefined ? words : [...words, this.spareNormal];
   }
 
   /** A child stream that does not disturb this one's future (derived from the current state and a label). */

@@ -60,6 +60,16 @@ function rotateImage(src: Float32Array, dst: Float32Array, h: number, w: number,
   }
 }
 
+/** Fails early, before any training, when the transforms cannot apply to samples of this shape. */
+export function checkTransforms(transforms: readonly DomainTransform[], inputShape: readonly number[]): void {
+  if (inputShape.length !== 3 && transforms.some((t) => t.rotationDeg !== 0)) {
+    throw new GeoFedError(`domain rotation needs image inputs [h, w, c], got [${inputShape.join(', ')}]`, {
+      remedy: 'leave rotation out of the domain kinds for vector data (kinds: [noise, invert, contrast])',
+      code: 'BAD_CONFIG',
+    });
+  }
+}
+
 /** Noise streams of transforms applied without an explicit Rng, so each call draws fresh noise. */
 const noiseStreams = new WeakMap<DomainTransform, Rng>();
 
@@ -88,13 +98,8 @@ export function applyTransform(
   if (x.length % size !== 0) {
     throw new Error(`batch of ${x.length} values is not a whole number of [${inputShape.join(', ')}] samples`);
   }
+  checkTransforms([transform], inputShape);
   const isImage = inputShape.length === 3;
-  if (transform.rotationDeg !== 0 && !isImage) {
-    throw new GeoFedError(`domain rotation needs image inputs [h, w, c], got [${inputShape.join(', ')}]`, {
-      remedy: 'leave rotation out of the domain kinds for vector data',
-      code: 'BAD_CONFIG',
-    });
-  }
   const scratch = new Float32Array(size);
   for (let start = 0; start < x.length; start += size) {
     const sample = x.subarray(start, start + size);

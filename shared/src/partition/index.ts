@@ -12,7 +12,7 @@ import { shardsSplit } from './shards.ts';
 import { PARTITION_SCHEMES, partitionSpecSchema, type PartitionSpec, type PartitionSpecInput } from './spec.ts';
 import type { Partition } from './types.ts';
 
-export { applyTransform } from './domain.ts';
+export { applyTransform, checkTransforms } from './domain.ts';
 export { partitionSpecSchema, PARTITION_SCHEMES, DOMAIN_KINDS } from './spec.ts';
 export type { PartitionSpec, PartitionSpecInput, PartitionScheme, DomainKind } from './spec.ts';
 export type { Partition, DomainTransform } from './types.ts';
@@ -35,7 +35,7 @@ export function parsePartitionSpec(input: unknown): PartitionSpec {
  */
 export function partition(labels: Int32Array, numClasses: number, input: PartitionSpecInput, seed: number): Partition {
   const spec = parsePartitionSpec(input);
-  if (spec.scheme === 'file') return { scheme: spec.scheme, clients: readPartitionFile(spec.path, labels.length, spec.clients) };
+  if (spec.scheme === 'file') return { scheme: spec.scheme, clients: readPartitionFile(spec.file, labels.length, spec.clients) };
   if (spec.clients === undefined) {
     throw new GeoFedError(`the ${spec.scheme} partition needs the number of clients`, { code: 'BAD_CONFIG' });
   }

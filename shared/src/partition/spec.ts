@@ -46,7 +46,7 @@ export const partitionSpecSchema = z.discriminatedUnion('scheme', [
     .object({
       scheme: z.literal('file'),
       /** JSON file with a `clients` array of arrays of training indices. */
-      path: z.string().min(1),
+      file: z.string().min(1),
       /** If given, the file must hold exactly this many clients. */
       clients,
     })

@@ -5,9 +5,11 @@
  * @tensorflow/tfjs-node can be imported, else `wasm` with GeoFed's training kernels, else `cpu`.
  *
  * Getting the native backend: @tensorflow/tfjs-node is an optionalDependency of @geofed/shared whose install script
- * downloads libtensorflow. npm 11 blocks dependency install scripts by default (`npm help install-scripts`), so on a
- * machine with internet access run, from the repo root:
+ * downloads libtensorflow. npm 11 blocks dependency install scripts by default (`npm help install-scripts`: "Dependency
+ * install scripts are blocked by default"), and `approve` only matches packages already in node_modules. So on a
+ * machine with internet access, from the repo root, after `npm install`:
  *   npm install-scripts approve @tensorflow/tfjs-node && npm rebuild @tensorflow/tfjs-node
+ * (approve records the package in package.json's allowScripts; rebuild runs the download).
  * Without it GeoFed quietly uses the wasm backend.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -66,7 +68,7 @@ export function describeBackend(): BackendInfo {
 }
 
 async function select(preference: BackendName | undefined): Promise<BackendInfo> {
-  const fromEnv = process.env.GEOFED_BACKEND;
+  const fromEnv = isNode() ? process.env.GEOFED_BACKEND : undefined;
   const requested = fromEnv ? parseBackendName(fromEnv) : preference;
   if (requested === undefined) {
     if (await importTfjsNode()) return useTensorflow();

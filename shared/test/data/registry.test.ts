@@ -38,6 +38,7 @@ test('registry: training labels of Fashion-MNIST come without loading the images
   assert.equal(labels.labels.length, 60_000);
   assert.equal(labels.numClasses, 10);
   assert.equal(labels.classNames[0], 'T-shirt/top');
+  assert.deepEqual(labels.inputShape, [28, 28, 1]);
 });
 
 test('registry: availability reports where Fashion-MNIST was found', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GeoFedError } from '../../src/errors.ts';
 import { Rng } from '../../src/math/rng.ts';
-import { applyTransform, type DomainTransform } from '../../src/partition/index.ts';
+import { applyTransform, checkTransforms, partition, type DomainTransform } from '../../src/partition/index.ts';
 
 const NEUTRAL: DomainTransform = { rotationDeg: 0, noiseStd: 0, invert: false, contrast: 1, seed: 1 };
 
@@ -63,4 +63,12 @@ test('domain transform: rotation of vector data is refused with a remedy', () =>
     () => applyTransform({ ...NEUTRAL, rotationDeg: 10 }, new Float32Array(4), [4]),
     (e: unknown) => e instanceof GeoFedError && /needs image inputs/.test(e.message) && e.remedy !== undefined,
   );
+});
+
+test('checkTransforms refuses a domain partition with rotation for vector data before any training', () => {
+  const labels = Int32Array.from({ length: 40 }, (_, i) => i % 4);
+  const { transforms } = partition(labels, 4, { scheme: 'domain', clients: 4 }, 0);
+  assert.throws(() => checkTransforms(transforms!, [16]), (e: unknown) => e instanceof GeoFedError && /needs image inputs/.test(e.message));
+  const noRotation = partition(labels, 4, { scheme: 'domain', clients: 4, kinds: ['noise', 'contrast'] }, 0).transforms!;
+  assert.doesNotThrow(() => checkTransforms(noRotation, [16]));
 });

@@ -17,14 +17,14 @@ function writePartition(name: string, content: unknown): string {
 
 function assertRejects(path: string, pattern: RegExp, clients?: number): void {
   assert.throws(
-    () => partition(labels, 4, { scheme: 'file', path, ...(clients ? { clients } : {}) }, 0),
+    () => partition(labels, 4, { scheme: 'file', file: path, ...(clients ? { clients } : {}) }, 0),
     (e: unknown) => e instanceof GeoFedError && pattern.test(e.message) && e.message.includes(path),
   );
 }
 
 test('file: reads the clients array and ignores other keys', () => {
   const path = writePartition('ok.json', { note: 'made by hand', clients: [[0, 5, 3], [1, 2], [19]] });
-  const result = partition(labels, 4, { scheme: 'file', path }, 0);
+  const result = partition(labels, 4, { scheme: 'file', file: path }, 0);
   assert.deepEqual(result.clients, [Int32Array.from([0, 5, 3]), Int32Array.from([1, 2]), Int32Array.from([19])]);
 });
 

@@ -15,7 +15,7 @@ import { strategySpecSchema } from '@geofed/coordinator/strategies/index';
  */
 const configObject = z
   .object({
-    /** `fashion-mnist`, or an object such as `{ name: synthetic, classes: 10, dim: 32 }`. */
+    /** `fashion-mnist`, or an object such as `{ name: synthetic, numClasses: 10, dim: 32 }`. */
     dataset: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), datasetSpecSchema),
     model: modelSpecInput.default({ type: 'mlp', hidden: [200, 200] }),
     /** `federated`, or `centralized`: one client holding all training data (the upper bound). */

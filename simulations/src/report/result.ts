@@ -70,6 +70,8 @@ export function buildResult(run: SimulationRun): SimulationResult {
       platform: platform(),
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,
+      /** Peak resident memory of this process so far (worker threads included). */
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     },
     dataset: run.dataset,
     clientClassCounts: run.clientClassCounts,

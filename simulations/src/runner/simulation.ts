@@ -7,7 +7,7 @@ import { buildFixedClassifier, type FixedClassifier } from '@geofed/shared/math/
 import { buildModel, type GeoModel, type HeadSpec } from '@geofed/shared/models/geoModel';
 import { evaluate } from '@geofed/shared/models/evaluate';
 import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
-import { partition } from '@geofed/shared/partition/index';
+import { checkTransforms, partition } from '@geofed/shared/partition/index';
 import { initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
 import { createStrategy } from '@geofed/coordinator/strategies/index';
 import { RoundEngine, type RoundRecord } from '@geofed/coordinator/engine/roundEngine';
@@ -65,6 +65,7 @@ function makeClients(config: SimulationConfig, dataset: Dataset): VirtualClient[
     return [{ id: 'centralized', indices: Int32Array.from({ length: dataset.train.n }, (_, i) => i) }];
   }
   const result = partition(dataset.train.y, dataset.numClasses, { ...config.partition, clients: config.clients }, config.seed);
+  if (result.transforms) checkTransforms(result.transforms, dataset.inputShape);
   return result.clients.map((indices, k) => ({
     id: virtualClientId(k),
     indices,

@@ -27,30 +27,32 @@ export function displayUrl(url: string): string {
  * Redis is reported at once instead of hanging; a worker reconnects only once it has been connected.
  */
 export async function connectRedis(url: string, role: RedisRole): Promise<Redis> {
-  let connectedOnce = false;
-  let redis: Redis;
-  try {
-    redis = new Redis(url, {
-      lazyConnect: true,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      maxRetriesPerRequest: role === 'worker' ? null : 1,
-      enableOfflineQueue: role === 'worker',
-      retryStrategy: (attempt) =>
-        role === 'worker' && connectedOnce ? Math.min(100 * 2 ** attempt, MAX_RECONNECT_DELAY_MS) : null,
-    });
-  } catch (e) {
-    throw new GeoFedError(`REDIS_URL ${displayUrl(url)} is not a Redis URL: ${(e as Error).message}`, {
-      remedy: 'use the form redis://host:6379 (or rediss:// for TLS)',
+  if (!/^rediss?:\/\//.test(url)) {
+    throw new GeoFedError(`REDIS_URL ${displayUrl(url)} is not a Redis URL`, {
+      remedy: 'use the form redis://host:6379 (rediss:// for TLS)',
     });
   }
-  // Connection errors surface through connect() and failed commands; without a listener ioredis prints them all.
-  redis.on('error', () => {});
+  let connectedOnce = false;
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: role === 'worker' ? null : 1,
+    enableOfflineQueue: role === 'worker',
+    retryStrategy: (attempt) =>
+      role === 'worker' && connectedOnce ? Math.min(100 * 2 ** attempt, MAX_RECONNECT_DELAY_MS) : null,
+  });
+  // Without a listener ioredis prints every connection error; the first one is what a failed connect() means.
+  let firstError: NodeJS.ErrnoException | undefined;
+  redis.on('error', (e: NodeJS.ErrnoException) => {
+    firstError ??= e;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
     redis.disconnect();
-    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const cause = firstError ?? (e as NodeJS.ErrnoException);
+    const reason = cause.code ?? cause.message;
     throw new GeoFedError(`cannot reach Redis at ${displayUrl(url)}: ${reason}`, {
       remedy: 'start Redis (e.g. redis-server) or point REDIS_URL at a running one',
       code: 'REDIS_UNREACHABLE',

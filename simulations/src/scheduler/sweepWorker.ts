@@ -52,7 +52,7 @@ export class SweepWorker {
     worker.on('progress', (job) => {
       cancellations
         .isCancelled(job.data.sweep)
-        .then((cancelled) => cancelled && worker.cancelJob(job.id!, 'sweep cancelled'))
+        .then((cancelled) => { const r = cancelled && worker.cancelJob(job.id!, 'sweep cancelled'); if (cancelled) log.info({ job: job.id, r }, 'DEBUG cancel'); })
         .catch((e: unknown) => log.warn({ err: e }, 'could not check for cancellation'));
     });
     worker.on('completed', (job) => log.info({ job: job.id }, 'run completed'));

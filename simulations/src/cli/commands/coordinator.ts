@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { GeoFedError } from '@geofed/shared/errors';
-import { loadCoordinatorConfig } from '@geofed/coordinator/config/coordinatorConfig';
-import { startCoordinator } from '@geofed/coordinator/server/coordinator';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -33,6 +31,9 @@ export function register(program: Command): void {
     .option('--resume', 'continue from the checkpoint in the checkpoint folder')
     .option('--exit-when-done', 'exit once the configured rounds are done instead of staying up')
     .action(async (flags: CoordinatorFlags) => {
+      // Loaded here so that other commands do not pay for the server's modules at start-up.
+      const { loadCoordinatorConfig } = await import('@geofed/coordinator/config/coordinatorConfig');
+      const { startCoordinator } = await import('@geofed/coordinator/server/coordinator');
       const config = loadCoordinatorConfig(flags.config, flags.set);
       const coordinator = await startCoordinator(config, {
         port: portNumber(flags.port),
@@ -44,7 +45,12 @@ export function register(program: Command): void {
       const shutdown = () => void coordinator.close().finally(() => process.exit(0));
       process.once('SIGTERM', shutdown);
       process.once('SIGINT', shutdown);
-      await coordinator.finished;
+      try {
+        await coordinator.finished;
+      } catch (e) {
+        await coordinator.close();
+        throw e;
+      }
       process.stdout.write(`geofed coordinator: ${coordinator.status().round} rounds done\n`);
       if (flags.exitWhenDone) {
         await coordinator.close();

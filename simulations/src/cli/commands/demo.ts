@@ -2,9 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadSimulationConfig } from '../../config/simulationConfig.ts';
-import { runSimulation } from '../../runner/simulation.ts';
-import { buildResult, writeResult, type SimulationResult } from '../../report/result.ts';
-import { writeCurves } from '../../report/curves.ts';
+import type { SimulationResult } from '../../report/result.ts';
 import { comparisonTable } from '../../report/comparison.ts';
 import { roundProgress } from '../roundProgress.ts';
 
@@ -18,6 +16,9 @@ export function register(program: Command): void {
     .option('--rounds <n>', 'rounds per method', '10')
     .option('--out <dir>', 'where to write the table, the picture and both result.json files', 'out/demo')
     .action(async (opts: { rounds: string; out: string }) => {
+      const { runSimulation } = await import('../../runner/simulation.ts');
+      const { buildResult, writeResult } = await import('../../report/result.ts');
+      const { writeCurves } = await import('../../report/curves.ts');
       const runs: Array<{ label: string; result: SimulationResult }> = [];
       for (const method of METHODS) {
         const config = loadSimulationConfig(DEMO_CONFIG, [`method.name=${method}`, `rounds=${opts.rounds}`]);

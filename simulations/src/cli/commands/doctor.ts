@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { datasetAvailability } from '@geofed/shared/data/registry';
-import { initBackend } from '@geofed/shared/tf/backend';
 import { GEOFED_VERSION } from '@geofed/shared/version';
 
 interface Check {
@@ -22,6 +21,7 @@ function nodeCheck(): Check {
 
 async function backendCheck(): Promise<Check> {
   try {
+    const { initBackend } = await import('@geofed/shared/tf/backend');
     const info = await initBackend();
     const detail =
       `${info.name} (tfjs ${info.tfjsVersion}; SIMD ${info.simd ? 'yes' : 'no'}; threads ${info.threads ? 'yes' : 'no'}` +

@@ -6,8 +6,10 @@ import { register as doctor } from './doctor.ts';
 import { register as weights } from './weights.ts';
 import { register as jobs } from './jobs.ts';
 import { register as worker } from './worker.ts';
+import { register as coordinator } from './coordinator.ts';
+import { register as client } from './client.ts';
 
 /** Each sub-command lives in its own module and adds itself to the program; this list is the only registry. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, simulate, partition, doctor, weights, jobs, worker];
+export const commands: RegisterCommand[] = [demo, simulate, partition, doctor, weights, jobs, worker, coordinator, client];

@@ -26,7 +26,7 @@ function numberFlag(flag: string, value: string): number {
   return n;
 }
 
-function partitionSpec(opts: PartitionOptions, clientsGiven: boolean): PartitionSpecInput {
+function partitionSpec(opts: PartitionOptions, clientsGiven: boolean, imageData: boolean): PartitionSpecInput {
   const clients = numberFlag('clients', opts.clients);
   const alpha = numberFlag('alpha', opts.alpha);
   const minSize = numberFlag('min-size', opts.minSize);
@@ -41,10 +41,11 @@ function partitionSpec(opts: PartitionOptions, clientsGiven: boolean): Partition
     case 'longtail':
       return { scheme: 'longtail', clients, alpha, minSize, imbalance: numberFlag('imbalance', opts.imbalance) };
     case 'domain':
-      return { scheme: 'domain', clients };
+      // Rotation only makes sense for images.
+      return { scheme: 'domain', clients, ...(imageData ? {} : { kinds: ['noise', 'invert', 'contrast'] }) };
     case 'file':
       if (!opts.file) throw new GeoFedError('--scheme file needs --file PATH (JSON with a "clients" array)');
-      return { scheme: 'file', path: opts.file, ...(clientsGiven ? { clients } : {}) };
+      return { scheme: 'file', file: opts.file, ...(clientsGiven ? { clients } : {}) };
     default:
       throw new GeoFedError(`unknown partition scheme "${opts.scheme}"`, {
         remedy: `use one of: ${PARTITION_SCHEMES.join(', ')}`,
@@ -63,8 +64,8 @@ async function run(opts: PartitionOptions, command: Command): Promise<void> {
     throw new GeoFedError(`unknown data set "${opts.dataset}"`, { remedy: `use one of: ${CLI_DATASETS.join(', ')}` });
   }
   const seed = numberFlag('seed', opts.seed);
-  const spec = partitionSpec(opts, command.getOptionValueSource('clients') === 'cli');
   const data = await loadTrainLabels({ name: opts.dataset as (typeof CLI_DATASETS)[number] });
+  const spec = partitionSpec(opts, command.getOptionValueSource('clients') === 'cli', data.inputShape.length === 3);
   const result = partition(data.labels, data.numClasses, spec, seed);
   const summary = summarizePartition(result, data.labels, data.numClasses);
   if (opts.plot) {

@@ -1,9 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadSimulationConfig } from '../../config/simulationConfig.ts';
-import { runSimulation } from '../../runner/simulation.ts';
-import { buildResult, writeResult } from '../../report/result.ts';
-import { writeCurves } from '../../report/curves.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -17,6 +14,10 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
     .action(async (opts: { config: string; set: string[]; out: string }) => {
       const config = loadSimulationConfig(opts.config, opts.set);
+      // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
+      const { runSimulation } = await import('../../runner/simulation.ts');
+      const { buildResult, writeResult } = await import('../../report/result.ts');
+      const { writeCurves } = await import('../../report/curves.ts');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
         onReady: ({ dataset, clients, backend, threads }) =>

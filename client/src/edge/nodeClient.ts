@@ -1,0 +1,68 @@
+import { availableParallelism, totalmem } from 'node:os';
+import { io } from 'socket.io-client';
+import { logger } from '@geofed/shared/log';
+import { initBackend, type BackendName } from '@geofed/shared/tf/backend';
+import type { Encoding } from '@geofed/shared/wire/messages';
+import { EdgeSession, type EdgeEvent } from './session.ts';
+import { echoWorker, trainingWorker, type LocalShard } from './workers.ts';
+
+const MiB = 1024 * 1024;
+
+export interface NodeClientOptions {
+  /** Coordinator URL, e.g. http://coordinator:8080 or https://... */
+  readonly server: string;
+  readonly clientId: string;
+  readonly token: string;
+  /** The data to train on; without it the client echoes the weights it gets (transport benchmarks). */
+  readonly shard?: LocalShard;
+  readonly encodings?: readonly Encoding[];
+  /** Largest frame this client accepts. */
+  readonly maxMessageBytes?: number;
+  /** Largest task accepted after reassembly. */
+  readonly maxPayloadBytes?: number;
+  readonly reconnectMaxMs?: number;
+  /** PEM certificate(s) to trust for an https coordinator with a private CA or a self-signed certificate. */
+  readonly ca?: string;
+  readonly backend?: BackendName;
+  readonly onEvent?: (event: EdgeEvent) => void;
+}
+
+/** An edge client in Node: returns the running session; `session.done` settles when it stops for good. */
+export async function startNodeClient(options: NodeClientOptions): Promise<EdgeSession> {
+  const log = logger('edge-client').child({ clientId: options.clientId });
+  const backend = options.shard ? (await initBackend(options.backend)).name : 'none';
+  const reconnectMaxMs = options.reconnectMaxMs ?? 10_000;
+  const socket = io(options.server, {
+    autoConnect: false,
+    transports: ['websocket'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: reconnectMaxMs,
+    randomizationFactor: 0.5,
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
+  });
+  const maxMessageBytes = options.maxMessageBytes ?? 4 * MiB;
+  const session = new EdgeSession({
+    clientId: options.clientId,
+    token: options.token,
+    socket,
+    worker: options.shard ? trainingWorker(options.clientId, options.shard) : echoWorker(options.clientId),
+    capabilities: {
+      encodings: [...(options.encodings ?? ['f32', 'f16', 'int8'])],
+      maxMessageBytes,
+      backend,
+      device: {
+        runtime: 'node',
+        platform: `${process.platform} ${process.arch}`,
+        userAgent: `node ${process.version}`,
+        cpuCores: availableParallelism(),
+        memoryMib: Math.floor(totalmem() / MiB),
+      },
+    },
+    maxPayloadBytes: options.maxPayloadBytes ?? 1024 * MiB,
+    log,
+    reconnectMaxMs,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  void session.start();
+  return session;
+}

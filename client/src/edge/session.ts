@@ -1,0 +1,336 @@
+import type { Socket } from 'socket.io-client';
+import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
+import type { WeightSpec } from '@geofed/shared/tensor/weights';
+import { encodeEnvelope, rejectCodeFor } from '@geofed/shared/wire/codec';
+import { isWireError } from '@geofed/shared/wire/errors';
+import { roundTaskFromWire, updateToWire } from '@geofed/shared/wire/federation';
+import { FRAME_EVENT, FrameReader, framesOf } from '@geofed/shared/wire/framing';
+import {
+  PROTOCOL_VERSION,
+  type Capabilities,
+  type ClientState,
+  type Encoding,
+  type Envelope,
+  type EnvelopeOf,
+  type Payload,
+  type RejectCode,
+} from '@geofed/shared/wire/messages';
+
+/**
+ * The edge client's side of the GeoFed protocol, the same in Node and in browsers (no Node API here): join,
+ * take round tasks, train with the worker, upload the update in acknowledged frames, heartbeat. It survives lost
+ * connections: socket.io-client reconnects with exponential backoff, the client joins again, and the coordinator
+ * re-sends the task of a round still open for it; an update trained but not acknowledged is kept and sent again
+ * instead of training twice.
+ */
+
+/** Local work on a task: training (or, for transport benchmarks, echoing the weights). */
+export interface EdgeWorker {
+  /** The names and shapes a task's weights must have for this model spec; undefined accepts any bundle. */
+  weightSpecs(modelSpec: string): readonly WeightSpec[] | undefined;
+  run(task: RoundTask, modelSpec: string): Promise<ClientUpdate>;
+}
+
+/** The subset of pino's API the session logs with (browsers pass a console-backed one). */
+export interface EdgeLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export type EdgeEvent =
+  | { type: 'joined'; uploadEncoding: Encoding }
+  | { type: 'task'; round: number }
+  | { type: 'trained'; round: number; numSamples: number; trainLoss?: number }
+  | { type: 'ack'; round: number; accepted: boolean; reason: string }
+  | { type: 'rejected'; code: RejectCode; reason: string }
+  | { type: 'disconnected'; reason: string }
+  | { type: 'stopped'; reason: string };
+
+export interface EdgeSessionOptions {
+  readonly clientId: string;
+  readonly token: string;
+  /** A socket.io-client socket created with `autoConnect: false` and `transports: ['websocket']`. */
+  readonly socket: Socket;
+  readonly worker: EdgeWorker;
+  readonly capabilities: Capabilities;
+  /** Largest task accepted after reassembly. */
+  readonly maxPayloadBytes: number;
+  readonly log: EdgeLog;
+  readonly onEvent?: (event: EdgeEvent) => void;
+  /** How long to wait for the coordinator to acknowledge one frame. */
+  readonly ackTimeoutMs?: number;
+  /** Longest wait between reconnection attempts after the coordinator closed the connection. */
+  readonly reconnectMaxMs?: number;
+}
+
+/** Refusals after which retrying cannot help. */
+const FATAL_CODES: ReadonlySet<RejectCode> = new Set(['unauthorized', 'unsupported_version', 'unsupported']);
+
+interface PendingUpload {
+  readonly round: number;
+  readonly modelVersion: number;
+  readonly messageId: string;
+  /** The encoded Update envelope, cut into frames when sent (the coordinator's frame limit may change). */
+  readonly bytes: Uint8Array;
+}
+
+export class EdgeSession {
+  private reader: FrameReader | undefined;
+  private joinMessageId: string | undefined;
+  private uploadEncoding: Encoding = 'f32';
+  private coordinatorMaxFrame = 0;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private messageCounter = 0;
+  /** Bumped on every connection and disconnection: work started under an older epoch stops sending. */
+  private epoch = 0;
+  private state: ClientState = 'idle';
+  private training: number | undefined;
+  private nextTask: EnvelopeOf<'roundTask'> | undefined;
+  private unacknowledged: PendingUpload | undefined;
+  private reconnectAttempts = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private resolveStopped!: (reason: string) => void;
+  /** Resolves with the reason once the session has stopped for good (refused, or `stop()`). */
+  readonly done: Promise<string> = new Promise((resolve) => (this.resolveStopped = resolve));
+
+  constructor(private readonly options: EdgeSessionOptions) {
+    const { socket } = options;
+    socket.auth = { clientId: options.clientId, token: options.token };
+    socket.on('connect', () => this.onConnect());
+    socket.on('connect_error', (err: Error & { data?: { code?: string; reason?: string } }) => this.onConnectError(err));
+    socket.on('disconnect', (reason: string) => this.onDisconnect(reason));
+    socket.on(FRAME_EVENT, (data: unknown) => this.onFrame(data));
+  }
+
+  start(): Promise<string> {
+    this.options.socket.connect();
+    return this.done;
+  }
+
+  stop(reason = 'stopped'): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
+    this.options.socket.disconnect();
+    this.reader?.close();
+    this.emit({ type: 'stopped', reason });
+    this.resolveStopped(reason);
+  }
+
+  private emit(event: EdgeEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private nextId(): string {
+    return `${this.options.clientId}-${++this.messageCounter}`;
+  }
+
+  private onConnect(): void {
+    this.epoch++;
+    this.reader?.close();
+    this.reader = new FrameReader({
+      // Until JoinAccepted states the coordinator's limit, frames up to our own are taken.
+      maxFrameBytes: this.options.capabilities.maxMessageBytes,
+      maxPayloadBytes: this.options.maxPayloadBytes,
+      idleTimeoutMs: this.options.ackTimeoutMs ?? 60_000,
+      onExpired: (id, error) => this.options.log.warn({ transferId: id, reason: error.message }, 'task transfer dropped'),
+    });
+    this.joinMessageId = this.nextId();
+    this.options.log.info({}, 'connected, joining');
+    void this.sendEnvelope({
+      protocolVersion: PROTOCOL_VERSION,
+      messageId: this.joinMessageId,
+      payload: {
+        case: 'join',
+        value: { clientId: this.options.clientId, token: this.options.token, protocolVersion: PROTOCOL_VERSION, capabilities: this.options.capabilities },
+      },
+    });
+  }
+
+  private onConnectError(err: Error & { data?: { code?: string; reason?: string } }): void {
+    if (err.data?.code === 'unauthorized') {
+      this.options.log.error({ reason: err.data.reason }, 'the coordinator refused the connection');
+      this.emit({ type: 'rejected', code: 'unauthorized', reason: err.data.reason ?? err.message });
+      this.stop(`unauthorized: ${err.data.reason ?? err.message}`);
+      return;
+    }
+    // The coordinator is unreachable: socket.io-client keeps retrying with backoff by itself.
+    this.options.log.warn({ reason: err.message }, 'cannot reach the coordinator, retrying');
+  }
+
+  private onDisconnect(reason: string): void {
+    this.epoch++;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.coordinatorMaxFrame = 0;
+    this.emit({ type: 'disconnected', reason });
+    if (this.stopped) return;
+    this.options.log.warn({ reason }, 'disconnected');
+    // socket.io-client reconnects by itself except when the coordinator closed the connection (a restart, or a
+    // refusal that a Reject already explained): then we come back after a backoff of our own.
+    if (reason === 'io server disconnect') this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const max = this.options.reconnectMaxMs ?? 10_000;
+    const delay = Math.min(max, 500 * 2 ** this.reconnectAttempts++) * (0.5 + Math.random() / 2);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      if (!this.stopped && !this.options.socket.connected) this.options.socket.connect();
+    }, delay);
+  }
+
+  private onFrame(data: unknown): void {
+    let envelope: Envelope | undefined;
+    try {
+      envelope = this.reader?.read(data);
+    } catch (e) {
+      this.options.log.warn({ reason: (e as Error).message }, 'frame from the coordinator refused');
+      if (isWireError(e)) this.send({ case: 'reject', value: { code: rejectCodeFor(e), reason: e.message, inReplyTo: '', retryAfterMs: 0 } });
+      return;
+    }
+    if (envelope === undefined) return;
+    const { payload } = envelope;
+    switch (payload.case) {
+      case 'joinAccepted':
+        return this.onJoined(payload.value.uploadEncoding, payload.value.maxMessageBytes, payload.value.heartbeatIntervalMs);
+      case 'reject':
+        return this.onReject(payload.value.code, payload.value.reason, payload.value.inReplyTo);
+      case 'roundTask':
+        return this.onTask(envelope as EnvelopeOf<'roundTask'>);
+      case 'ack':
+        return this.onAck(payload.value.inReplyTo, payload.value.accepted, payload.value.reason);
+      default:
+        this.options.log.warn({ case: payload.case }, 'unexpected message from the coordinator, ignored');
+    }
+  }
+
+  private onJoined(uploadEncoding: Encoding, maxMessageBytes: number, heartbeatMs: number): void {
+    this.reconnectAttempts = 0;
+    this.uploadEncoding = uploadEncoding;
+    this.coordinatorMaxFrame = maxMessageBytes > 0 ? maxMessageBytes : this.options.capabilities.maxMessageBytes;
+    clearInterval(this.heartbeat);
+    if (heartbeatMs > 0) this.heartbeat = setInterval(() => this.sendHeartbeat(), heartbeatMs);
+    this.options.log.info({ uploadEncoding, maxMessageBytes }, 'joined');
+    this.emit({ type: 'joined', uploadEncoding });
+  }
+
+  private onReject(code: RejectCode, reason: string, inReplyTo: string): void {
+    this.emit({ type: 'rejected', code, reason });
+    if (FATAL_CODES.has(code) && (inReplyTo === this.joinMessageId || inReplyTo === '')) {
+      this.options.log.error({ code, reason }, 'the coordinator refused this client');
+      this.stop(`${code}: ${reason}`);
+      return;
+    }
+    this.options.log.warn({ code, reason, inReplyTo }, 'the coordinator refused a message');
+  }
+
+  private onTask(envelope: EnvelopeOf<'roundTask'>): void {
+    const { round, modelVersion } = envelope.payload.value;
+    this.emit({ type: 'task', round });
+    const kept = this.unacknowledged;
+    if (kept !== undefined && kept.round === round && kept.modelVersion === modelVersion) {
+      this.options.log.info({ round }, 'task sent again: re-sending the update trained before the connection dropped');
+      void this.upload(kept);
+      return;
+    }
+    if (this.training === round) return; // still working on it (the coordinator re-sent it after a reconnect)
+    this.nextTask = envelope;
+    if (this.training === undefined) void this.work();
+  }
+
+  private async work(): Promise<void> {
+    while (this.nextTask !== undefined && !this.stopped) {
+      const envelope = this.nextTask;
+      this.nextTask = undefined;
+      const message = envelope.payload.value;
+      this.training = message.round;
+      this.unacknowledged = undefined;
+      try {
+        const received = roundTaskFromWire(message, this.options.worker.weightSpecs(message.modelSpec));
+        this.state = 'training';
+        this.options.log.info({ round: message.round }, 'training');
+        const update = await this.options.worker.run(received.task, message.modelSpec);
+        this.emit({ type: 'trained', round: message.round, numSamples: update.numSamples, ...(update.metrics?.trainLoss !== undefined ? { trainLoss: update.metrics.trainLoss } : {}) });
+        const messageId = this.nextId();
+        const bytes = encodeEnvelope({
+          protocolVersion: PROTOCOL_VERSION,
+          messageId,
+          payload: {
+            case: 'update',
+            value: updateToWire(update, {
+              round: message.round,
+              modelVersion: message.modelVersion,
+              weightSpecs: received.weightSpecs,
+              encoding: this.uploadEncoding,
+              reference: received.task.weights,
+            }),
+          },
+        });
+        this.unacknowledged = { round: message.round, modelVersion: message.modelVersion, messageId, bytes };
+      } catch (e) {
+        const code: RejectCode = isWireError(e) ? rejectCodeFor(e) : 'internal';
+        this.options.log.error({ round: message.round, code, reason: (e as Error).message }, 'cannot do the task');
+        this.send({ case: 'reject', value: { code, reason: (e as Error).message, inReplyTo: envelope.messageId, retryAfterMs: 0 } });
+      } finally {
+        this.training = undefined;
+        this.state = 'idle';
+      }
+      if (this.unacknowledged !== undefined && this.nextTask === undefined) await this.upload(this.unacknowledged);
+    }
+  }
+
+  /** Sends the update frame by frame, each after the previous one was acknowledged; gives up on a lost connection. */
+  private async upload(pending: PendingUpload): Promise<void> {
+    if (this.coordinatorMaxFrame === 0) return; // not joined: the task comes again after the next Join
+    this.state = 'uploading';
+    this.options.log.info({ round: pending.round, bytes: pending.bytes.length, encoding: this.uploadEncoding }, 'uploading the update');
+    try {
+      await this.sendFrames(framesOf(pending.bytes, this.coordinatorMaxFrame, pending.messageId));
+    } catch (e) {
+      this.options.log.warn({ round: pending.round, reason: (e as Error).message }, 'upload interrupted; the update is kept for the next connection');
+    } finally {
+      this.state = 'idle';
+    }
+  }
+
+  private onAck(inReplyTo: string, accepted: boolean, reason: string): void {
+    const pending = this.unacknowledged;
+    if (pending === undefined || pending.messageId !== inReplyTo) return;
+    // Either way the coordinator has decided on this update: it is not sent again.
+    this.unacknowledged = undefined;
+    if (accepted) this.options.log.info({ round: pending.round }, 'update accepted');
+    else this.options.log.warn({ round: pending.round, reason }, 'update refused');
+    this.emit({ type: 'ack', round: pending.round, accepted, reason });
+  }
+
+  private sendHeartbeat(): void {
+    const round = this.training;
+    this.send({ case: 'heartbeat', value: { timestampMs: Date.now(), state: this.state, ...(round !== undefined ? { round } : {}) } });
+  }
+
+  private send(payload: Payload): void {
+    void this.sendEnvelope({ protocolVersion: PROTOCOL_VERSION, messageId: this.nextId(), payload }).catch((e: unknown) =>
+      this.options.log.warn({ case: payload.case, reason: (e as Error).message }, 'message not delivered'),
+    );
+  }
+
+  private sendEnvelope(envelope: Envelope): Promise<void> {
+    const limit = this.coordinatorMaxFrame || this.options.capabilities.maxMessageBytes;
+    return this.sendFrames(framesOf(encodeEnvelope(envelope), limit, envelope.messageId));
+  }
+
+  private async sendFrames(frames: readonly Uint8Array[]): Promise<void> {
+    const epoch = this.epoch;
+    const { socket } = this.options;
+    for (const frame of frames) {
+      // socket.io-client would buffer frames emitted while disconnected and replay them on a new connection,
+      // where they no longer belong.
+      if (this.epoch !== epoch || !socket.connected) throw new Error('the connection was lost');
+      await socket.timeout(this.options.ackTimeoutMs ?? 60_000).emitWithAck(FRAME_EVENT, frame);
+    }
+  }
+}
