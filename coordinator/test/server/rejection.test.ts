@@ -185,7 +185,7 @@ test('the coordinator keeps serving: a valid update is taken and the rounds go o
   assert.deepEqual(ack, { inReplyTo: ack.inReplyTo, accepted: true, reason: '' });
   const status = await waitFor('the next round', async () => {
     const s = await fetchStatus(coordinator.url);
-    return s.round > round ? s : undefined;
+    return s.round >= round ? s : undefined;
   }, 60_000);
   const record = status.history.find((h) => h.round === round)!;
   assert.deepEqual(record.accepted, [honest, mallory].sort());

@@ -27,7 +27,15 @@ export interface SimulationHooks {
 export interface SimulationRun {
   config: SimulationConfig;
   backend: BackendInfo;
-  dataset: { name: string; synthetic: boolean; numClasses: number; train: number; test: number; source: Record<string, unknown> };
+  dataset: {
+    name: string;
+    synthetic: boolean;
+    numClasses: number;
+    classNames: readonly string[];
+    train: number;
+    test: number;
+    source: Record<string, unknown>;
+  };
   clientClassCounts: number[][];
   method: MethodPlan;
   classifier?: { type: string; dim: number; checksum: string };
@@ -162,6 +170,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
       name: dataset.name,
       synthetic: dataset.synthetic,
       numClasses: dataset.numClasses,
+      classNames: dataset.classNames,
       train: dataset.train.n,
       test: dataset.test.n,
       source: dataset.source,

@@ -4,6 +4,10 @@ import { parseSimulationConfig } from '@geofed/simulations/config/simulationConf
 import { runSimulation } from '@geofed/simulations/runner/simulation';
 import { buildResult } from '@geofed/simulations/report/result';
 import { verifyClassifier, buildFixedClassifier } from '@geofed/shared/math/classifiers/index';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeGeometryPlot } from '@geofed/simulations/report/geometryPlot';
 
 const skewed = (overrides: string[]) =>
   parseSimulationConfig(
@@ -35,6 +39,12 @@ test('geofed pools client statistics into a geometry snapshot and ships it with 
   const [g1, g2] = run.rounds;
   assert.ok(g2!.bytesDown > g1!.bytesDown, 'round 2 carries the geometry snapshot (round 1 only the classifier)');
   assert.ok(g1!.bytesUp > fedavg.rounds[0]!.bytesUp, 'clients send class statistics up');
+
+  const picture = join(mkdtempSync(join(tmpdir(), 'geofed-geometry-')), 'geometry.png');
+  await writeGeometryPlot(picture, run.geometry, run.dataset.classNames, 'test');
+  const png = readFileSync(picture);
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  assert.ok(png.length > 10_000, 'a picture with content');
 });
 
 test('fedetf trains against the fixed simplex ETF that the run records by checksum', async () => {

@@ -12,7 +12,8 @@ export function register(program: Command): void {
     .requiredOption('--config <file>', 'simulation config (YAML)')
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
-    .action(async (opts: { config: string; set: string[]; out: string }) => {
+    .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
+    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean }) => {
       const config = loadSimulationConfig(opts.config, opts.set);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
@@ -32,10 +33,20 @@ export function register(program: Command): void {
       await writeCurves(join(opts.out, 'curve.png'), `${config.strategy.name} on ${run.dataset.name}`, [
         { label: config.strategy.name, rounds: result.rounds },
       ]);
+      const pictures = [join(opts.out, 'curve.png')];
+      if (opts.geometryPlot) {
+        if (!run.geometry) {
+          process.stderr.write(`geofed simulate: no geometry to draw: method ${config.method.name} pools no embedding statistics\n`);
+        } else {
+          const { writeGeometryPlot } = await import('../../report/geometryPlot.ts');
+          pictures.push(join(opts.out, 'geometry.png'));
+          await writeGeometryPlot(pictures[1]!, run.geometry, run.dataset.classNames, `pooled embedding geometry, ${run.dataset.name}`);
+        }
+      }
       process.stdout.write(
         `final test accuracy ${(100 * result.final.testAccuracy).toFixed(2)}% (round ${result.final.rounds}), ` +
           `mean of last 5 rounds ${(100 * result.final.testAccuracyLast5).toFixed(2)}%\n` +
-          `wrote ${file} and ${join(opts.out, 'curve.png')}\n`,
+          `wrote ${file} and ${pictures.join(', ')}\n`,
       );
     });
 }

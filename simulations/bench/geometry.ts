@@ -1,0 +1,77 @@
+/**
+ * npm run bench:geometry [-- --seeds 0,1,2 --rounds 20 --only "10 clients Dir(0.1)"]
+ * Fashion-MNIST, MLP 784-200-200-10 (z = the last hidden layer), settings {10 clients Dir(0.1), 10 clients shards with
+ * 2 classes each, 100 clients Dir(0.1) with 10% per round} x methods {fedavg, fedprox, fedproto, fedetf, geofed and
+ * geofed ablations}; accuracy of the last round and mean of the last 5 (mean ± std over seeds), personalised
+ * accuracy, rounds to reach FedAvg's final accuracy, MB per round. Writes simulations/bench/results/geometry.md and
+ * one curve picture per setting.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { writeCurves } from '../src/report/curves.ts';
+import type { SimulationResult } from '../src/report/result.ts';
+import { benchArgs, meanStd, pctPm, runInChild } from './lib/runGrid.ts';
+
+const CONFIG = new URL('../configs/fmnist-dir01.yaml', import.meta.url).pathname;
+const RESULTS = new URL('./results/', import.meta.url).pathname;
+const args = benchArgs(process.argv.slice(2), { seeds: [0, 1, 2], rounds: 20 });
+
+const settings: Array<[string, string[]]> = [
+  ['10 clients Dir(0.1)', []],
+  ['10 clients shards k=2', ['partition.scheme=shards', 'partition.classesPerClient=2']],
+  ['100 clients Dir(0.1) 10%', ['clients=100', 'fractionPerRound=0.1']],
+];
+const methods: Array<[string, string[]]> = [
+  ['fedavg', ['method.name=fedavg']],
+  ['fedprox', ['method.name=fedprox']],
+  ['fedproto', ['method.name=fedproto']],
+  ['fedetf', ['method.name=fedetf']],
+  ['geofed', ['method.name=geofed']],
+  ['geofed - synthesis', ['method.name=geofed', 'method.synthesis=false']],
+  ['geofed - prototypes', ['method.name=geofed', 'method.prototypes=false']],
+  ['geofed - fixed classifier', ['method.name=geofed', 'method.fixedClassifier=false']],
+];
+
+/** First round whose accuracy reaches `target`, or undefined. */
+const roundsTo = (r: SimulationResult, target: number) => r.rounds.find((x) => x.testAccuracy >= target)?.round;
+
+const sections: string[] = [];
+for (const [setting, settingOverrides] of settings) {
+  if (args.only && !setting.toLowerCase().includes(args.only.toLowerCase())) continue;
+  const runs = new Map<string, SimulationResult[]>();
+  for (const [label, overrides] of methods) {
+    const results: SimulationResult[] = [];
+    for (const seed of args.seeds) {
+      results.push(await runInChild({ label: `${setting} ${label}`, config: CONFIG, overrides: [...settingOverrides, ...overrides, `rounds=${args.rounds}`] }, seed));
+    }
+    runs.set(label, results);
+  }
+  const fedavgFinal = runs.get('fedavg')!.map((r) => r.final.testAccuracy);
+  const rows = [...runs].map(([label, results]) => {
+    const reach = results.map((r, i) => roundsTo(r, fedavgFinal[i]!));
+    const mb = meanStd(results.map((r) => r.rounds.reduce((s, x) => s + x.bytesUp + x.bytesDown, 0) / r.rounds.length / 1e6)).mean;
+    return (
+      `| ${label} | ${pctPm(results.map((r) => r.final.testAccuracy))} | ${pctPm(results.map((r) => r.final.testAccuracyLast5))} | ` +
+      `${pctPm(results.map((r) => r.final.personalizedAccuracy ?? Number.NaN))} | ${reach.map((x) => x ?? '>' + args.rounds).join(', ')} | ${mb.toFixed(1)} |`
+    );
+  });
+  const table = [
+    `### ${setting}`,
+    '',
+    '| method | last-round accuracy % | last-5 mean % | personalised % | rounds to FedAvg\'s final accuracy (per seed) | MB/round |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+  process.stdout.write(`\n${table}\n`);
+  const slug = setting.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+  await writeCurves(`${RESULTS}geometry-${slug}.png`, `Fashion-MNIST, ${setting} (seed ${args.seeds[0]})`, [...runs].map(([label, r]) => ({ label, rounds: r[0]!.rounds })));
+  sections.push(`${table}\n\n![curves](geometry-${slug}.png)`);
+}
+
+mkdirSync(RESULTS, { recursive: true });
+const header =
+  `Command: \`npm run bench:geometry -- ${process.argv.slice(2).join(' ')}\`  \n` +
+  `Date: ${new Date().toISOString().slice(0, 10)}; seeds ${args.seeds.join(', ')}; ${args.rounds} rounds; Node ${process.version}; ${cpus()[0]?.model} x ${cpus().length}. ` +
+  `Fashion-MNIST, MLP 784-200-200-10, 1 local epoch, batch 32, SGD lr 0.05, sample-weighted FedAvg aggregation.\n\n`;
+writeFileSync(`${RESULTS}geometry.md`, `# bench:geometry\n\n${header}${sections.join('\n\n')}\n`);
+process.stdout.write(`wrote ${RESULTS}geometry.md\n`);
