@@ -25,7 +25,24 @@ const consoleLog: EdgeLog = {
   error: (fields, message) => console.error(message, fields),
 };
 
+/**
+ * The trainer yields to the event loop with Node's setImmediate between steps; browsers lack it, so a macrotask
+ * through a MessageChannel stands in (setTimeout(0) is clamped to 4 ms once nested).
+ */
+function provideSetImmediate(): void {
+  const scope = globalThis as unknown as { setImmediate?: (fn: () => void) => void };
+  if (typeof scope.setImmediate === 'function') return;
+  const channel = new MessageChannel();
+  const queue: Array<() => void> = [];
+  channel.port1.onmessage = () => queue.shift()?.();
+  scope.setImmediate = (fn) => {
+    queue.push(fn);
+    channel.port2.postMessage(undefined);
+  };
+}
+
 export async function startBrowserClient(options: BrowserClientOptions): Promise<EdgeSession> {
+  provideSetImmediate();
   await tf.setBackend('cpu');
   await tf.ready();
   const server = options.server ?? location.origin;

@@ -1,10 +1,12 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { io } from 'socket.io-client';
 import { logger } from '@geofed/shared/log';
-import { initBackend, type BackendName } from '@geofed/shared/tf/backend';
+import type { BackendName } from '@geofed/shared/tf/backend';
 import type { Encoding } from '@geofed/shared/wire/messages';
 import { EdgeSession, type EdgeEvent } from './session.ts';
-import { echoWorker, trainingWorker, type LocalShard } from './workers.ts';
+import { echoWorker } from './echoWorker.ts';
+import type { EdgeWorker } from './session.ts';
+import type { LocalShard } from './workers.ts';
 
 const MiB = 1024 * 1024;
 
@@ -27,10 +29,18 @@ export interface NodeClientOptions {
   readonly onEvent?: (event: EdgeEvent) => void;
 }
 
+/** TensorFlow.js is only loaded by clients that train: echo clients stay small (50 of them share a benchmark box). */
+async function workerFor(options: NodeClientOptions): Promise<{ worker: EdgeWorker; backend: string }> {
+  if (options.shard === undefined) return { worker: echoWorker(options.clientId), backend: 'none' };
+  const [{ initBackend }, { trainingWorker }] = await Promise.all([import('@geofed/shared/tf/backend'), import('./workers.ts')]);
+  const info = await initBackend(options.backend);
+  return { worker: trainingWorker(options.clientId, options.shard), backend: info.name };
+}
+
 /** An edge client in Node: returns the running session; `session.done` settles when it stops for good. */
 export async function startNodeClient(options: NodeClientOptions): Promise<EdgeSession> {
   const log = logger('edge-client').child({ clientId: options.clientId });
-  const backend = options.shard ? (await initBackend(options.backend)).name : 'none';
+  const { worker, backend } = await workerFor(options);
   const reconnectMaxMs = options.reconnectMaxMs ?? 10_000;
   const socket = io(options.server, {
     autoConnect: false,
@@ -45,7 +55,7 @@ export async function startNodeClient(options: NodeClientOptions): Promise<EdgeS
     clientId: options.clientId,
     token: options.token,
     socket,
-    worker: options.shard ? trainingWorker(options.clientId, options.shard) : echoWorker(options.clientId),
+    worker,
     capabilities: {
       encodings: [...(options.encodings ?? ['f32', 'f16', 'int8'])],
       maxMessageBytes,

@@ -140,14 +140,14 @@ export class EdgeSession {
     });
     this.joinMessageId = this.nextId();
     this.options.log.info({}, 'connected, joining');
-    void this.sendEnvelope({
+    this.sendEnvelope({
       protocolVersion: PROTOCOL_VERSION,
       messageId: this.joinMessageId,
       payload: {
         case: 'join',
         value: { clientId: this.options.clientId, token: this.options.token, protocolVersion: PROTOCOL_VERSION, capabilities: this.options.capabilities },
       },
-    });
+    }).catch((e: unknown) => this.options.log.warn({ reason: (e as Error).message }, 'Join not delivered; joining again on the next connection'));
   }
 
   private onConnectError(err: Error & { data?: { code?: string; reason?: string } }): void {

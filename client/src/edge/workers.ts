@@ -38,11 +38,3 @@ export function trainingWorker(clientId: string, shard: LocalShard): EdgeWorker 
     run: (task: RoundTask, spec: string): Promise<ClientUpdate> => runRoundTask(modelFor(spec), shard.data, clientId, task),
   };
 }
-
-/** Sends the task's weights straight back: measures transport alone (no model, no data). */
-export function echoWorker(clientId: string, numSamples = 1): EdgeWorker {
-  return {
-    weightSpecs: () => undefined,
-    run: (task: RoundTask) => Promise.resolve({ clientId, numSamples, weights: task.weights, localSteps: 0, metrics: {} }),
-  };
-}

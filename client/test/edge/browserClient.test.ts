@@ -70,8 +70,9 @@ test('the browser client trains in headless Chromium and completes rounds', asyn
   await page.goto(`${coordinator.url}/client/#clientId=${clientId}&token=${tokenFor(clientId)}`);
   await page
     .waitForFunction(() => (window as unknown as { geofed: { accepted: number } }).geofed.accepted >= 2, undefined, { timeout: 120_000 })
-    .catch((e: Error) => {
-      throw new Error(`${e.message}\npage log:\n${console.join('\n')}`);
+    .catch(async (e: Error) => {
+      const shown = await page.locator('#log').innerText().catch(() => '');
+      throw new Error(`${e.message}\nconsole:\n${console.join('\n')}\npage log:\n${shown}`);
     });
   await waitForLine(coordinator, /"msg":"all rounds done"/, 30_000);
   const status = await fetchStatus(coordinator.url);

@@ -60,7 +60,7 @@ const configObject = z
     /** Largest socket frame accepted; larger messages must come as chunks. */
     maxMessageBytes: z.number().int().min(MIN_FRAME_BYTES).default(4 * MiB),
     /** Bytes of client uploads (reassembly and decoded updates) held at once over all connections. */
-    uploadBudgetBytes: z.number().int().positive().default(512 * MiB),
+    uploadBudgetBytes: z.number().int().positive().default(256 * MiB),
     encoding: z
       .object({
         /** How tasks' weights travel; every client must be able to decode it. */

@@ -251,6 +251,8 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
       waitFor = config.minClientsPerRound;
       state = 'running';
       const record = await engine.runRound();
+      // A round cut short by shutdown is neither recorded nor checkpointed.
+      if (stop.signal.aborted) break;
       checksum = weightsChecksum(engine.globalWeights);
       const summary = summarize(record, checksum);
       history.push(summary);
@@ -261,6 +263,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
       if (Number.isFinite(record.testLoss)) metrics.testLoss.set(record.testLoss);
       log.info(summary, 'round complete');
     }
+    if (stop.signal.aborted) return;
     state = 'finished';
     log.info({ round: engine.round, weightsChecksum: checksum }, 'all rounds done');
   })();
@@ -275,7 +278,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     status,
     async close() {
       stop.abort(new GeoFedError('the coordinator is shutting down'));
-      pool.closeAll();
+      pool.shutdown();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       model.dispose();
     },

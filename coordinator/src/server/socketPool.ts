@@ -145,8 +145,9 @@ export class SocketPool implements ClientPool {
     if (open?.pending.has(session.clientId)) this.startGrace(open, session.clientId);
   }
 
-  /** Closes every connection (shutdown). */
-  closeAll(): void {
+  /** Shutdown: ends the open round's dispatch (its outcomes are not to be used) and closes every connection. */
+  shutdown(): void {
+    this.open?.abandon();
     for (const s of this.sessions.values()) s.close();
   }
 

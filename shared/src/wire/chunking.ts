@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2';
+import { sha256 } from './digest.ts';
 import { checkChunk } from './checks.ts';
 import { WireError } from './errors.ts';
 import type { Chunk } from './messages.ts';

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 
 /**
  * Sweeps cancelled while some of their runs were active. Active jobs cannot be removed (a worker holds their
- * lock), so workers look here after every round and abort runs of a cancelled sweep. Submitting a sweep again
+ * lock), so workers look here after every round and stop runs of a cancelled sweep. Submitting a sweep again
  * lifts its cancellation.
  */
 export class Cancellations {

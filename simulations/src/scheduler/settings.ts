@@ -22,8 +22,3 @@ export function schedulerSettings(env: NodeJS.ProcessEnv = process.env, override
     resultsDir: resolve(overrides.resultsDir ?? (env.GEOFED_RESULTS_DIR || DEFAULT_RESULTS_DIR)),
   };
 }
-
-/** The environment a sandboxed job process needs to find the same Redis, namespace and results folder. */
-export function settingsEnv(settings: SchedulerSettings): Record<string, string> {
-  return { REDIS_URL: settings.redisUrl, GEOFED_QUEUE_PREFIX: settings.prefix, GEOFED_RESULTS_DIR: settings.resultsDir };
-}

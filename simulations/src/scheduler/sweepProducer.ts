@@ -23,7 +23,7 @@ export interface SubmitOutcome {
 export interface CancelOutcome {
   /** Jobs removed before they started. */
   removed: number;
-  /** Jobs running now; workers abort them after their current round. */
+  /** Jobs running now; their workers stop them at their next round. */
   stopping: number;
 }
 

@@ -40,7 +40,8 @@ function jobStatus(job: Job<SimulationJobData, RunSummary>, bucket: StatusBucket
     point: job.data.point,
     bucket,
     state,
-    round: bucket === 'completed' ? job.data.config.rounds : (progress?.round ?? null),
+    // A job queued again keeps the progress of its last attempt, which says nothing about the next one.
+    round: bucket === 'completed' ? job.data.config.rounds : bucket === 'waiting' ? null : (progress?.round ?? null),
     rounds: job.data.config.rounds,
     attemptsMade: job.attemptsMade,
     worker: job.processedBy ?? null,

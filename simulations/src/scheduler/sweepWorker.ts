@@ -1,13 +1,18 @@
 import { hostname } from 'node:os';
-import { Worker } from 'bullmq';
+import { join } from 'node:path';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { isGeoFedError } from '@geofed/shared/errors';
 import { logger } from '@geofed/shared/log';
-import { tsLoaderArgs } from '@geofed/shared/runtime/tsRuntime';
+import { parseSimulationConfig, type SimulationConfig } from '../config/simulationConfig.ts';
+import { writeResult } from '../report/result.ts';
 import { Cancellations } from './cancellations.ts';
 import type { SimulationJobData } from './jobData.ts';
 import { connectRedis } from './redisConnection.ts';
-import type { RunSummary } from './runSummary.ts';
-import { QUEUE_NAME, settingsEnv, type SchedulerSettings } from './settings.ts';
+import { ResultStore } from './resultStore.ts';
+import { runInChildProcess } from './runProcess.ts';
+import { summarizeRun, type RunSummary } from './runSummary.ts';
+import { QUEUE_NAME, type SchedulerSettings } from './settings.ts';
 
 export interface SweepWorkerOptions {
   /** Jobs run at the same time, each in its own child process. */
@@ -19,14 +24,26 @@ export interface SweepWorkerOptions {
   lockSeconds: number;
 }
 
+type SimulationJob = Job<SimulationJobData, RunSummary>;
+
 /** A job that stalls this often (its worker died each time) is failed instead of handed out again. */
 const MAX_STALLED = 2;
 
 const log = logger('worker');
 
+/** A config a worker cannot run fails for good: retrying would fail the same way. */
+function jobConfig(job: SimulationJob): SimulationConfig {
+  try {
+    // Queued configs carry absolute paths, so the base folder is never used.
+    return parseSimulationConfig(job.data.config, '/');
+  } catch (e) {
+    throw isGeoFedError(e) ? new UnrecoverableError(e.describe()) : e;
+  }
+}
+
 /**
- * Takes simulation jobs from the queue and runs each in a sandboxed child process (BullMQ keeps a pool of them),
- * started with tsx so that the TypeScript processor loads. The parent only talks to Redis.
+ * Takes simulation jobs from the queue, runs each in a child process, writes its result.json under the results
+ * folder and its summary to Redis. The worker process itself only talks to Redis, so job locks stay renewed.
  */
 export class SweepWorker {
   private constructor(
@@ -37,8 +54,29 @@ export class SweepWorker {
   static async start(settings: SchedulerSettings, options: SweepWorkerOptions): Promise<SweepWorker> {
     const redis = await connectRedis(settings.redisUrl, 'worker');
     const cancellations = new Cancellations(redis, settings.prefix);
+    const results = new ResultStore(redis, settings.prefix);
+
+    const runJob = async (job: SimulationJob, _token?: string, stop?: AbortSignal): Promise<RunSummary> => {
+      const config = jobConfig(job);
+      const cancel = new AbortController();
+      const result = await runInChildProcess(config, {
+        signal: stop ? AbortSignal.any([stop, cancel.signal]) : cancel.signal,
+        onRound(progress) {
+          job.updateProgress(progress).catch((e: unknown) => log.warn({ job: job.id, err: e }, 'progress not recorded'));
+          cancellations
+            .isCancelled(job.data.sweep)
+            .then((cancelled) => cancelled && cancel.abort(`sweep ${job.data.sweep} was cancelled`))
+            .catch((e: unknown) => log.warn({ job: job.id, err: e }, 'could not check for cancellation'));
+        },
+      });
+      const file = writeResult(join(settings.resultsDir, job.data.sweep, job.data.key), result);
+      const summary = summarizeRun(job.data, result, hostname(), file);
+      await results.save(summary);
+      return summary;
+    };
+
     const lockMs = options.lockSeconds * 1000;
-    const worker = new Worker<SimulationJobData, RunSummary>(QUEUE_NAME, new URL('./jobProcessor.ts', import.meta.url), {
+    const worker = new Worker<SimulationJobData, RunSummary>(QUEUE_NAME, runJob, {
       connection: redis,
       prefix: settings.prefix,
       name: `${hostname()}:${process.pid}`,
@@ -46,27 +84,18 @@ export class SweepWorker {
       lockDuration: lockMs,
       stalledInterval: lockMs,
       maxStalledCount: MAX_STALLED,
-      workerForkOptions: { execArgv: tsLoaderArgs(), env: { ...process.env, ...settingsEnv(settings) } },
     });
     worker.on('active', (job) => log.info({ job: job.id, attempt: job.attemptsStarted }, 'run started'));
-    worker.on('progress', (job) => {
-      cancellations
-        .isCancelled(job.data.sweep)
-        .then((cancelled) => { const r = cancelled && worker.cancelJob(job.id!, 'sweep cancelled'); if (cancelled) log.info({ job: job.id, r }, 'DEBUG cancel'); })
-        .catch((e: unknown) => log.warn({ err: e }, 'could not check for cancellation'));
-    });
-    worker.on('completed', (job) => log.info({ job: job.id }, 'run completed'));
-    worker.on('failed', (job, err) =>
-      log.warn({ job: job?.id, attempt: job?.attemptsMade, reason: err.message }, 'run failed'),
-    );
+    worker.on('completed', (job, summary) => log.info({ job: job.id, testAccuracy: summary.testAccuracy }, 'run completed'));
+    worker.on('failed', (job, err) => log.warn({ job: job?.id, attempt: job?.attemptsMade, reason: err.message }, 'run failed'));
     worker.on('error', (err) => log.warn({ reason: err.message }, 'worker error (retrying)'));
     await worker.waitUntilReady();
     return new SweepWorker(worker, redis);
   }
 
-  /** Stops taking jobs; waits for running ones unless `force`. */
-  async close(force = false): Promise<void> {
-    await this.worker.close(force);
+  /** Stops taking jobs and waits for the running ones. */
+  async close(): Promise<void> {
+    await this.worker.close();
     this.redis.disconnect();
   }
 }

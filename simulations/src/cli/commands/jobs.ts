@@ -122,7 +122,7 @@ export function register(program: Command): void {
 
   jobs
     .command('cancel')
-    .description('remove the queued jobs of a sweep and stop its running ones after their current round')
+    .description('remove the queued jobs of a sweep and stop its running ones')
     .argument('<sweep>', 'sweep id or file')
     .action(async (arg: string) => {
       const sweep = sweepIdOf(arg);
@@ -130,7 +130,7 @@ export function register(program: Command): void {
         new SweepProducer(queue, new Cancellations(redis, settings.prefix)).cancel(sweep),
       );
       process.stdout.write(
-        `sweep ${sweep}: removed ${outcome.removed} queued jobs; ${outcome.stopping} running jobs stop after their current round\n`,
+        `sweep ${sweep}: removed ${outcome.removed} queued jobs; ${outcome.stopping} running jobs are being stopped\n`,
       );
     });
 }

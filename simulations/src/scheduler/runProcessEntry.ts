@@ -1,0 +1,39 @@
+/**
+ * One simulation in a process of its own (see runProcess.ts): receives a validated config, reports every round
+ * and sends back the result.
+ */
+import { isGeoFedError } from '@geofed/shared/errors';
+import { logger } from '@geofed/shared/log';
+import type { SimulationConfig } from '../config/simulationConfig.ts';
+import { runSimulation } from '../runner/simulation.ts';
+import { buildResult } from '../report/result.ts';
+import type { FromRunProcess } from './runProcess.ts';
+
+const worker = process.ppid;
+
+function send(message: FromRunProcess): Promise<void> {
+  return new Promise((resolve) => process.send!(message, () => resolve()));
+}
+
+// Ctrl-C in a terminal reaches the whole process group; the worker decides whether its runs finish or stop.
+process.on('SIGINT', () => {});
+
+process.once('message', async ({ config }: { config: SimulationConfig }) => {
+  try {
+    const run = await runSimulation(config, {
+      onRound(record, rounds) {
+        // The event loop seldom turns during a run, so 'disconnect' would come late: the parent pid is read live.
+        // A worker that died has had its job handed to another worker; finishing it here would only compete.
+        void worker;
+        void send({ type: 'round', progress: { round: record.round, rounds, testAccuracy: record.testAccuracy } });
+      },
+    });
+    await send({ type: 'result', result: buildResult(run) });
+    process.exit(0);
+  } catch (e) {
+    if (!isGeoFedError(e)) logger('run').error({ err: e }, 'run crashed');
+    const message = isGeoFedError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
+    await send({ type: 'failed', message, unrecoverable: isGeoFedError(e) });
+    process.exit(1);
+  }
+});
