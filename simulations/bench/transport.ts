@@ -46,8 +46,27 @@ interface Proc {
   exited: Promise<unknown>;
 }
 
+const children = new Set<ChildProcess>();
+const MIN_AVAILABLE_MIB = 3072;
+
+/** The machine is shared: if free memory runs low, stop every process of the benchmark rather than risk the OOM killer. */
+function memoryWatchdog(): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    const line = readFileSync('/proc/meminfo', 'utf8').split('\n').find((l) => l.startsWith('MemAvailable:'))!;
+    const available = Number(line.split(/\s+/)[1]) / 1024;
+    if (available >= MIN_AVAILABLE_MIB) return;
+    process.stderr.write(`bench:transport: only ${Math.round(available)} MiB of memory left, stopping every benchmark process\n`);
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(3);
+  }, 500);
+  timer.unref();
+  return timer;
+}
+
 function start(args: string[], name: string): Proc {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, GEOFED_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const lines: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     let rest = '';
@@ -142,11 +161,12 @@ async function echoBench(dir: string): Promise<string[]> {
             30 * 60_000,
           );
           const complete = rounds.every((r) => r.accepted.length === n);
+          const clientRss = Math.max(...clients.map((c) => peakRssMiB(c.child.pid!)));
           const params = model.dim * model.hidden + model.hidden + model.hidden * 10 + 10;
           const row =
             `| ${n} | ${model.label} (${(params / 1e6).toFixed(2)}M) | ${encoding} | ${mean(rounds.map((r) => r.seconds)).toFixed(2)} | ` +
             `${Math.round(peakRss)} | ${(mean(rounds.map((r) => r.bytesDown)) / MiB).toFixed(1)} | ${(mean(rounds.map((r) => r.bytesUp)) / MiB).toFixed(1)} | ` +
-            `${complete ? 'yes' : 'NO'} |`;
+            `${complete ? 'yes' : 'NO'} | ${Math.round(clientRss)} |`;
           rows.push(row);
           process.stdout.write(`${row}\n`);
         }
@@ -195,6 +215,7 @@ async function fmnistBench(dir: string): Promise<{ rows: string[]; clientPeakRss
   }
 }
 
+memoryWatchdog();
 const started = Date.now();
 const load0 = loadavg()[0]!;
 const dir = mkdtempSync(join(tmpdir(), 'geofed-bench-transport-'));
@@ -217,8 +238,8 @@ if (only !== 'fmnist') {
       `aggregate; no evaluation). Peak RSS is the coordinator process's VmHWM over the whole run (start-up included). Bytes are socket frame ` +
       `bytes per round over all clients.`,
     '',
-    '| clients | parameters | encoding | s/round | coordinator peak RSS MiB | MiB down/round | MiB up/round | every update accepted |',
-    '|---|---|---|---|---|---|---|---|',
+    '| clients | parameters | encoding | s/round | coordinator peak RSS MiB | MiB down/round | MiB up/round | every update accepted | largest client peak RSS MiB (so far) |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   );
 }

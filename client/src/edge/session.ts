@@ -67,12 +67,17 @@ export interface EdgeSessionOptions {
 /** Refusals after which retrying cannot help. */
 const FATAL_CODES: ReadonlySet<RejectCode> = new Set(['unauthorized', 'unsupported_version', 'unsupported']);
 
+/** A trained update the coordinator has not acknowledged yet: encoded afresh for each attempt, so that between
+ * attempts only the weights are held, not their encodings. */
 interface PendingUpload {
   readonly round: number;
   readonly modelVersion: number;
   readonly messageId: string;
-  /** The encoded Update envelope, cut into frames when sent (the coordinator's frame limit may change). */
-  readonly bytes: Uint8Array;
+  /** The RoundTask's message id (a refusal names it). */
+  readonly taskId: string;
+  readonly update: ClientUpdate;
+  readonly weightSpecs: WeightSpec[];
+  readonly reference: RoundTask['weights'];
 }
 
 export class EdgeSession {
@@ -244,37 +249,24 @@ export class EdgeSession {
 
   private async work(): Promise<void> {
     while (this.nextTask !== undefined && !this.stopped) {
-      const envelope = this.nextTask;
+      const { messageId: taskId, payload } = this.nextTask;
       this.nextTask = undefined;
-      const message = envelope.payload.value;
-      this.training = message.round;
+      const { round, modelVersion, modelSpec } = payload.value;
+      this.training = round;
       this.unacknowledged = undefined;
       try {
-        const received = roundTaskFromWire(message, this.options.worker.weightSpecs(message.modelSpec));
+        // Decoded into the task's own arrays; the received message (and the frames it came in) can go.
+        const received = roundTaskFromWire(payload.value, this.options.worker.weightSpecs(modelSpec));
         this.state = 'training';
-        this.options.log.info({ round: message.round }, 'training');
-        const update = await this.options.worker.run(received.task, message.modelSpec);
-        this.emit({ type: 'trained', round: message.round, numSamples: update.numSamples, ...(update.metrics?.trainLoss !== undefined ? { trainLoss: update.metrics.trainLoss } : {}) });
-        const messageId = this.nextId();
-        const bytes = encodeEnvelope({
-          protocolVersion: PROTOCOL_VERSION,
-          messageId,
-          payload: {
-            case: 'update',
-            value: updateToWire(update, {
-              round: message.round,
-              modelVersion: message.modelVersion,
-              weightSpecs: received.weightSpecs,
-              encoding: this.uploadEncoding,
-              reference: received.task.weights,
-            }),
-          },
-        });
-        this.unacknowledged = { round: message.round, modelVersion: message.modelVersion, messageId, bytes };
+        this.options.log.info({ round }, 'training');
+        const update = await this.options.worker.run(received.task, modelSpec);
+        const trainLoss = update.metrics?.trainLoss;
+        this.emit({ type: 'trained', round, numSamples: update.numSamples, ...(trainLoss !== undefined ? { trainLoss } : {}) });
+        this.unacknowledged = { round, modelVersion, messageId: this.nextId(), taskId, update, weightSpecs: received.weightSpecs, reference: received.task.weights };
       } catch (e) {
         const code: RejectCode = isWireError(e) ? rejectCodeFor(e) : 'internal';
-        this.options.log.error({ round: message.round, code, reason: (e as Error).message }, 'cannot do the task');
-        this.send({ case: 'reject', value: { code, reason: (e as Error).message, inReplyTo: envelope.messageId, retryAfterMs: 0 } });
+        this.options.log.error({ round, code, reason: (e as Error).message }, 'cannot do the task');
+        this.send({ case: 'reject', value: { code, reason: (e as Error).message, inReplyTo: taskId, retryAfterMs: 0 } });
       } finally {
         this.training = undefined;
         this.state = 'idle';
@@ -287,10 +279,31 @@ export class EdgeSession {
   private async upload(pending: PendingUpload): Promise<void> {
     if (this.coordinatorMaxFrame === 0) return; // not joined: the task comes again after the next Join
     this.state = 'uploading';
-    this.options.log.info({ round: pending.round, bytes: pending.bytes.length, encoding: this.uploadEncoding }, 'uploading the update');
     try {
-      await this.sendFrames(framesOf(pending.bytes, this.coordinatorMaxFrame, pending.messageId));
+      const bytes = encodeEnvelope({
+        protocolVersion: PROTOCOL_VERSION,
+        messageId: pending.messageId,
+        payload: {
+          case: 'update',
+          value: updateToWire(pending.update, {
+            round: pending.round,
+            modelVersion: pending.modelVersion,
+            weightSpecs: pending.weightSpecs,
+            encoding: this.uploadEncoding,
+            reference: pending.reference,
+          }),
+        },
+      });
+      this.options.log.info({ round: pending.round, bytes: bytes.length, encoding: this.uploadEncoding }, 'uploading the update');
+      await this.sendFrames(framesOf(bytes, this.coordinatorMaxFrame, pending.messageId));
     } catch (e) {
+      if (isWireError(e)) {
+        // The update itself cannot be sent (e.g. training diverged to NaN): tell the coordinator, do not retry.
+        this.unacknowledged = undefined;
+        this.options.log.error({ round: pending.round, reason: e.message }, 'the update cannot be encoded');
+        this.send({ case: 'reject', value: { code: rejectCodeFor(e), reason: e.message, inReplyTo: pending.taskId, retryAfterMs: 0 } });
+        return;
+      }
       this.options.log.warn({ round: pending.round, reason: (e as Error).message }, 'upload interrupted; the update is kept for the next connection');
     } finally {
       this.state = 'idle';

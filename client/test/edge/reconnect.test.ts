@@ -6,6 +6,7 @@ import { trainingWorker } from '@geofed/client/edge/workers';
 import { parseCoordinatorConfig } from '@geofed/coordinator/config/coordinatorConfig';
 import { startCoordinator, type RunningCoordinator } from '@geofed/coordinator/server/coordinator';
 import { makeSynthetic } from '@geofed/shared/data/synthetic';
+import { within } from '../../../coordinator/test/server/processes.ts';
 
 /*
  * A connection lost mid-round, in one process: the coordinator keeps the client's place for the grace period,
@@ -100,6 +101,6 @@ test('an update trained while disconnected is sent again after the rejoin instea
   assert.deepEqual(ack, { type: 'ack', round: 2, accepted: true, reason: '' });
   assert.equal(events.filter((e) => e.type === 'trained' && e.round === 2).length, 1, 'trained once');
   assert.ok(events.filter((e) => e.type === 'task' && e.round === 2).length >= 2, 'the coordinator sent the task again');
-  await coordinator.finished;
+  await within(coordinator.finished, 60_000, 'the last round');
   assert.deepEqual(coordinator.status().history.map((h) => h.accepted), [[clientId], [clientId]]);
 });

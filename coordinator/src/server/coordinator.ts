@@ -29,7 +29,7 @@ export interface CoordinatorOptions {
   readonly host?: string;
   /** Overrides config.checkpoint.dir. */
   readonly checkpointDir?: string;
-  /** Continue from the checkpoint in the checkpoint folder. */
+  /** Continue from the checkpoint in the checkpoint folder (start at round 0 when there is none yet). */
   readonly resume?: boolean;
 }
 
@@ -152,7 +152,9 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   });
 
   let history: RoundSummary[] = [];
-  if (options.resume) {
+  const resuming = options.resume === true && hasCheckpoint(checkpointDir!);
+  if (options.resume && !resuming) log.warn({ checkpointDir }, 'no checkpoint to resume from: starting at round 0');
+  if (resuming) {
     const checkpoint = loadCheckpoint<RoundSummary>(checkpointDir!, model.weightSpecs, modelSpec);
     engine.restoreState(checkpoint.engine);
     history = checkpoint.history;

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Socket as EngineSocket } from 'engine.io-client';
 import { io, type Socket } from 'socket.io-client';
 import { encodeEnvelope } from '@geofed/shared/wire/codec';
 import { FRAME_EVENT, FrameReader } from '@geofed/shared/wire/framing';
@@ -14,6 +15,7 @@ import {
   tempDir,
   tokenFor,
   waitFor,
+  within,
   type CoordinatorProc,
 } from './processes.ts';
 
@@ -98,7 +100,7 @@ before(async () => {
   });
   startClientProcess({ url: coordinator.url, index: 0, clients: 5, token: tokenFor(honest) });
   peer = new Peer(connect(mallory, tokenFor(mallory)));
-  await new Promise((resolve) => peer.socket.once('connect', () => resolve(undefined)));
+  await within(new Promise((resolve) => peer.socket.once('connect', () => resolve(undefined))), 30_000, 'mallory to connect');
   await peer.send(
     peer.envelope({
       case: 'join',
@@ -121,11 +123,30 @@ after(async () => {
 
 test('a wrong token is refused at the handshake with a reason', async () => {
   const socket = connect(mallory, 'not-the-token-of-mallory');
-  const error = await new Promise<Error & { data?: { code: string; reason: string } }>((resolve) => socket.once('connect_error', resolve));
+  const error = await within(
+    new Promise<Error & { data?: { code: string; reason: string } }>((resolve) => socket.once('connect_error', resolve)),
+    10_000,
+    'the refusal',
+  );
   socket.disconnect();
   assert.equal(error.data?.code, 'unauthorized');
   assert.match(error.data!.reason, /wrong token for client mallory/);
   await waitFor('the refusal in the log', () => logged(/wrong token for client mallory/) || undefined, 10_000);
+});
+
+test('an unauthenticated connection is closed by the coordinator, not left open', async () => {
+  // A bare engine.io connection, so that only the coordinator can close it: socket.io's CONNECT with bad credentials.
+  const raw = new EngineSocket(coordinator.url, { transports: ['websocket'], path: '/socket.io/' });
+  const closed = new Promise<string>((resolve) => raw.once('close', (reason) => resolve(reason)));
+  await within(new Promise((resolve) => raw.once('open', () => resolve(undefined))), 10_000, 'the engine.io connection');
+  raw.send(`0${JSON.stringify({ clientId: mallory, token: 'wrong-token-for-mallory' })}`);
+  assert.equal(await within(closed, 10_000, 'the coordinator to close the connection'), 'transport close');
+});
+
+test('a client process with a wrong token stops with the reason and a non-zero exit', async () => {
+  const client = startClientProcess({ url: coordinator.url, index: 1, clients: 5, token: 'a-wrong-token-0123456789', extra: ['--client-id', honest] });
+  assert.equal(await within(client.exited, 60_000, 'the client to exit'), 2);
+  assert.ok(client.lines.some((l) => /the coordinator refused this client: unauthorized: wrong token for client client-0000/.test(l)), client.lines.join('\n'));
 });
 
 test('garbage bytes are rejected as malformed', async () => {

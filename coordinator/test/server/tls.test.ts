@@ -9,7 +9,7 @@ import type { EdgeSession } from '@geofed/client/edge/session';
 import { parseCoordinatorConfig } from '@geofed/coordinator/config/coordinatorConfig';
 import { startCoordinator, type RunningCoordinator } from '@geofed/coordinator/server/coordinator';
 import { makeSynthetic } from '@geofed/shared/data/synthetic';
-import { tempDir } from './processes.ts';
+import { tempDir, within } from './processes.ts';
 
 /* The coordinator over TLS with a self-signed certificate, and a Node client that trusts it. */
 
@@ -46,13 +46,17 @@ after(async () => {
 
 test('the coordinator serves HTTPS with the configured certificate', async () => {
   assert.match(coordinator.url, /^https:/);
-  const body = await new Promise<string>((resolve, reject) => {
-    get(`https://127.0.0.1:${coordinator.port}/healthz`, { ca: readFileSync(cert) }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
-  });
+  const body = await within(
+    new Promise<string>((resolve, reject) => {
+      get(`https://127.0.0.1:${coordinator.port}/healthz`, { ca: readFileSync(cert) }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    }),
+    10_000,
+    '/healthz over https',
+  );
   assert.deepEqual(JSON.parse(body), { ok: true });
 });
 
@@ -65,6 +69,6 @@ test('a client trusting the certificate completes a round over TLS', async () =>
     ca: readFileSync(cert, 'utf8'),
     shard: { data: { split: data.train, indices: Int32Array.from({ length: 200 }, (_, i) => i) }, inputShape: data.inputShape, numClasses: data.numClasses },
   });
-  await coordinator.finished;
+  await within(coordinator.finished, 60_000, 'the round');
   assert.deepEqual(coordinator.status().history[0]!.accepted, ['tls-client']);
 });

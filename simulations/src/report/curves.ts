@@ -26,7 +26,7 @@ export function curveSpec(title: string, series: readonly CurveSeries[]): TopLev
       x: { field: 'round', type: 'quantitative' as const, title: 'round', axis: { tickMinStep: 1 } },
       y: { field: 'value', type: 'quantitative' as const, title: yTitle, scale: { zero: false } },
       color: { field: 'series', type: 'nominal' as const, title: null },
-      strokeDash: { field: 'metric', type: 'nominal' as const, title: null },
+      strokeDash: { field: 'metric', type: 'nominal' as const, title: null, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
     },
   });
   return {

@@ -158,6 +158,8 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
       const record = await engine.runRound();
       rounds.push(record);
       hooks.onRound?.(record, config.rounds);
+      // Let timers and messages (job cancellation, progress, parent-alive checks) run between rounds.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     await pool.close?.();

@@ -22,9 +22,9 @@ process.once('message', async ({ config }: { config: SimulationConfig }) => {
   try {
     const run = await runSimulation(config, {
       onRound(record, rounds) {
-        // The event loop seldom turns during a run, so 'disconnect' would come late: the parent pid is read live.
-        // A worker that died has had its job handed to another worker; finishing it here would only compete.
-        void worker;
+        // A dead worker's job goes to another worker and nobody is left to take this result, so stop. The event
+        // loop seldom turns during a run, so 'disconnect' would come late: the parent pid is read live instead.
+        if (process.ppid !== worker) process.exit(1);
         void send({ type: 'round', progress: { round: record.round, rounds, testAccuracy: record.testAccuracy } });
       },
     });

@@ -26,7 +26,7 @@ function resultFiles(s: Scenario, sweep: string): string[] {
     .flatMap((e) => readdirSync(join(dir, e.name)).map((f) => join(dir, e.name, f)));
 }
 
-describe('experiment scheduler on Redis', { concurrency: 2 }, () => {
+describe('experiment scheduler on Redis', { concurrency: 3 }, () => {
   test('a sweep of 4 runs on 2 workers completes and `jobs results` tabulates all of them', () =>
     inScenario(async (s) => {
       const file = s.sweep('lr', '  local.lr: [0.05, 0.2]\n  seed: [0, 1]');
@@ -53,7 +53,7 @@ describe('experiment scheduler on Redis', { concurrency: 2 }, () => {
 
   test('a worker killed mid-run: another worker takes the job over and it completes exactly once', () =>
     inScenario(async (s) => {
-      const file = s.sweep('killed', '  rounds: [150]');
+      const file = s.sweep('killed', '  rounds: [300]');
       const doomed = await s.startWorker(['--lock-seconds', '2']);
       await s.submit(file);
       const running = await waitFor(
@@ -75,7 +75,7 @@ describe('experiment scheduler on Redis', { concurrency: 2 }, () => {
       assert.equal(job!.attemptsMade, 1);
       const files = resultFiles(s, 'killed');
       assert.deepEqual(files.map((f) => f.slice(f.lastIndexOf('/') + 1)), ['result.json']);
-      assert.equal((JSON.parse(readFileSync(files[0]!, 'utf8')) as { rounds: unknown[] }).rounds.length, 150);
+      assert.equal((JSON.parse(readFileSync(files[0]!, 'utf8')) as { rounds: unknown[] }).rounds.length, 300);
       const { redis } = await s.redis();
       assert.equal((await new ResultStore(redis, s.prefix).list('killed')).length, 1);
     }));
@@ -91,6 +91,34 @@ describe('experiment scheduler on Redis', { concurrency: 2 }, () => {
       }, 60_000);
       worker.child.kill('SIGKILL');
       await waitFor('the orphaned run process to quit', async () => (runs.every(hasExited) ? true : undefined), 30_000);
+    }));
+
+  test('a run process that crashes is retried after a backoff and then completes', () =>
+    inScenario(async (s) => {
+      await s.submit(s.sweep('crash', '  rounds: [300]'));
+      const worker = await s.startWorker();
+      const [run] = await waitFor('the run to be a few rounds in', async () => {
+        const pids = worker.runProcesses();
+        return pids.length > 0 && ((await s.status('crash')).jobs[0]?.round ?? 0) >= 2 ? pids : undefined;
+      }, 60_000);
+      process.kill(run!, 'SIGKILL');
+      const [job] = (await s.waitCompleted('crash', 1, 90_000)).jobs;
+      assert.equal(job!.attemptsMade, 2);
+      assert.equal(job!.failedReason, 'the run process died (SIGKILL)');
+      const { queue } = await s.redis();
+      assert.deepEqual((await queue.getJob(job!.id))!.opts.backoff, { type: 'exponential', delay: 1000 });
+    }));
+
+  test('a job whose config is invalid fails at once, without retries', () =>
+    inScenario(async (s) => {
+      const { queue } = await s.redis();
+      const bad = { sweep: 'bad', key: 'k', index: 0, point: {}, config: { rounds: -1 } as never };
+      await queue.add('bad', bad, { jobId: 'bad.k', attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
+      await s.startWorker();
+      const job = await waitFor('the job to fail', async () => (await s.status('bad')).jobs.find((j) => j.bucket === 'failed'), 60_000);
+      assert.equal(job.state, 'failed');
+      assert.equal(job.attemptsMade, 1);
+      assert.match(job.failedReason ?? '', /^invalid simulation config: .*rounds: /);
     }));
 
   test('submitting the same sweep twice enqueues its jobs once', () =>

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <host>', 'address to listen on', '0.0.0.0')
     .option('--checkpoint-dir <dir>', 'write a checkpoint here after every round (overrides checkpoint.dir)')
-    .option('--resume', 'continue from the checkpoint in the checkpoint folder')
+    .option('--resume', 'continue from the checkpoint in the checkpoint folder (if there is none yet, start at round 0)')
     .option('--exit-when-done', 'exit once the configured rounds are done instead of staying up')
     .action(async (flags: CoordinatorFlags) => {
       // Loaded here so that other commands do not pay for the server's modules at start-up.

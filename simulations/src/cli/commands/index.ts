@@ -8,8 +8,9 @@ import { register as jobs } from './jobs.ts';
 import { register as worker } from './worker.ts';
 import { register as coordinator } from './coordinator.ts';
 import { register as client } from './client.ts';
+import { register as token } from './token.ts';
 
 /** Each sub-command lives in its own module and adds itself to the program; this list is the only registry. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, simulate, partition, doctor, weights, jobs, worker, coordinator, client];
+export const commands: RegisterCommand[] = [demo, simulate, partition, doctor, weights, jobs, worker, coordinator, client, token];

@@ -3,15 +3,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { GeoFedError } from '@geofed/shared/errors';
-import { Cancellations } from '../../scheduler/cancellations.ts';
-import { connectRedis } from '../../scheduler/redisConnection.ts';
-import { ResultStore } from '../../scheduler/resultStore.ts';
-import { openQueue, type SimulationQueue } from '../../scheduler/schedulerQueue.ts';
+import type { SimulationQueue } from '../../scheduler/schedulerQueue.ts';
 import { schedulerSettings, type SchedulerSettings } from '../../scheduler/settings.ts';
 import { describePoint, isSweepId, loadSweep } from '../../scheduler/sweep.ts';
-import { writeSweepReport } from '../../scheduler/sweepReport.ts';
-import { SweepProducer } from '../../scheduler/sweepProducer.ts';
-import { SweepStatus, type StatusReport } from '../../scheduler/sweepStatus.ts';
+import type { StatusReport } from '../../scheduler/sweepStatus.ts';
 import { textTable } from '../../scheduler/tables.ts';
 import { positiveInteger } from '../options.ts';
 
@@ -21,7 +16,10 @@ interface Scheduler {
   queue: SimulationQueue;
 }
 
+// BullMQ, ioredis and the plotting stack load only when a jobs command runs, so other commands start fast.
 async function withScheduler<T>(use: (scheduler: Scheduler) => Promise<T>): Promise<T> {
+  const { connectRedis } = await import('../../scheduler/redisConnection.ts');
+  const { openQueue } = await import('../../scheduler/schedulerQueue.ts');
   const settings = schedulerSettings();
   const redis = await connectRedis(settings.redisUrl, 'command');
   const queue = openQueue(redis, settings.prefix);
@@ -54,7 +52,7 @@ function statusText(report: StatusReport, sweep: string | undefined): string {
     j.worker ?? '',
     j.failedReason ?? '',
   ]);
-  const headers = [...(sweep ? [] : ['sweep']), 'run', 'setting', 'state', 'round', 'attempts', 'worker', 'failure'];
+  const headers = [...(sweep ? [] : ['sweep']), 'run', 'setting', 'state', 'round', 'attempts', 'worker', 'last failure'];
   return `${sweep ? `sweep ${sweep}` : 'all sweeps'}: ${counts}\n${rows.length > 0 ? textTable(headers, rows) : ''}`;
 }
 
@@ -72,6 +70,8 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { attempts: number; backoff: number }) => {
       // The whole sweep is validated before Redis is touched: an invalid sweep enqueues nothing.
       const sweep = loadSweep(file);
+      const { SweepProducer } = await import('../../scheduler/sweepProducer.ts');
+      const { Cancellations } = await import('../../scheduler/cancellations.ts');
       const outcome = await withScheduler(({ settings, redis, queue }) =>
         new SweepProducer(queue, new Cancellations(redis, settings.prefix)).submit(sweep, {
           attempts: opts.attempts,
@@ -91,6 +91,7 @@ export function register(program: Command): void {
     .option('--json', 'print {"waiting","active","completed","failed","jobs"} as JSON and nothing else')
     .action(async (arg: string | undefined, opts: { json?: boolean }) => {
       const sweep = arg === undefined ? undefined : sweepIdOf(arg);
+      const { SweepStatus } = await import('../../scheduler/sweepStatus.ts');
       const report = await withScheduler(({ queue }) => new SweepStatus(queue).report(sweep));
       process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : statusText(report, sweep));
     });
@@ -102,6 +103,9 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where the tables and plot go (default: <results folder>/<sweep>)')
     .action(async (arg: string, opts: { out?: string }) => {
       const sweep = sweepIdOf(arg);
+      const { ResultStore } = await import('../../scheduler/resultStore.ts');
+      const { SweepStatus } = await import('../../scheduler/sweepStatus.ts');
+      const { writeSweepReport } = await import('../../scheduler/sweepReport.ts');
       await withScheduler(async ({ settings, redis, queue }) => {
         const summaries = await new ResultStore(redis, settings.prefix).list(sweep);
         if (summaries.length === 0) {
@@ -126,6 +130,8 @@ export function register(program: Command): void {
     .argument('<sweep>', 'sweep id or file')
     .action(async (arg: string) => {
       const sweep = sweepIdOf(arg);
+      const { SweepProducer } = await import('../../scheduler/sweepProducer.ts');
+      const { Cancellations } = await import('../../scheduler/cancellations.ts');
       const outcome = await withScheduler(({ settings, redis, queue }) =>
         new SweepProducer(queue, new Cancellations(redis, settings.prefix)).cancel(sweep),
       );

@@ -24,15 +24,14 @@ export function register(program: Command): void {
         onReady: ({ dataset, clients, backend, threads }) =>
           process.stderr.write(
             `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients, ` +
-              `${config.rounds} rounds, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
+              `${config.rounds} rounds, method ${config.method.name}, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
           ),
         onRound: (record, total) => progress.update(record, total),
       }).finally(() => progress.stop());
       const result = buildResult(run);
       const file = writeResult(opts.out, result);
-      await writeCurves(join(opts.out, 'curve.png'), `${config.strategy.name} on ${run.dataset.name}`, [
-        { label: config.strategy.name, rounds: result.rounds },
-      ]);
+      const label = `${config.method.name} (${config.strategy.name})`;
+      await writeCurves(join(opts.out, 'curve.png'), `${label} on ${run.dataset.name}`, [{ label, rounds: result.rounds }]);
       const pictures = [join(opts.out, 'curve.png')];
       if (opts.geometryPlot) {
         if (!run.geometry) {

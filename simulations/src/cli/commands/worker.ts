@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { displayUrl } from '../../scheduler/redisConnection.ts';
 import { schedulerSettings } from '../../scheduler/settings.ts';
-import { SweepWorker } from '../../scheduler/sweepWorker.ts';
 import { positiveInteger } from '../options.ts';
 
 interface WorkerOptions {
@@ -19,6 +17,9 @@ export function register(program: Command): void {
     .option('--lock-seconds <s>', 'how soon a dead worker\'s job is handed to another worker', positiveInteger, 30)
     .action(async (opts: WorkerOptions) => {
       const settings = schedulerSettings(process.env, opts.results === undefined ? {} : { resultsDir: opts.results });
+      // BullMQ and ioredis load only when the worker starts, so other commands start fast.
+      const { SweepWorker } = await import('../../scheduler/sweepWorker.ts');
+      const { displayUrl } = await import('../../scheduler/redisConnection.ts');
       const worker = await SweepWorker.start(settings, { concurrency: opts.concurrency, lockSeconds: opts.lockSeconds });
       process.stderr.write(
         `geofed worker: taking jobs from ${displayUrl(settings.redisUrl)} (prefix ${settings.prefix}), ` +
