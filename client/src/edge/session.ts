@@ -58,10 +58,19 @@ export interface EdgeSessionOptions {
   readonly maxPayloadBytes: number;
   readonly log: EdgeLog;
   readonly onEvent?: (event: EdgeEvent) => void;
-  /** How long to wait for the coordinator to acknowledge one frame. */
+  /** How long to wait for the coordinator to acknowledge a frame of a small message (updates wait until their deadline). */
   readonly ackTimeoutMs?: number;
   /** Longest wait between reconnection attempts after the coordinator closed the connection. */
   readonly reconnectMaxMs?: number;
+}
+
+/** How long a task may take when the coordinator set no deadline. */
+const DEFAULT_DEADLINE_MS = 10 * 60_000;
+
+class AckTimeout extends Error {
+  constructor(ms: number) {
+    super(`the coordinator did not acknowledge a frame within ${Math.round(ms / 1000)}s`);
+  }
 }
 
 /** Refusals after which retrying cannot help. */
@@ -75,6 +84,8 @@ interface PendingUpload {
   readonly messageId: string;
   /** The RoundTask's message id (a refusal names it). */
   readonly taskId: string;
+  /** When the round's deadline passes (epoch ms): no point waiting for the coordinator beyond it. */
+  readonly deadlineAt: number;
   readonly update: ClientUpdate;
   readonly weightSpecs: WeightSpec[];
   readonly reference: RoundTask['weights'];
@@ -87,8 +98,8 @@ export class EdgeSession {
   private coordinatorMaxFrame = 0;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private messageCounter = 0;
-  /** Bumped on every connection and disconnection: work started under an older epoch stops sending. */
-  private epoch = 0;
+  /** Aborted when the connection it belongs to ends: sends started on it stop waiting. */
+  private connection = new AbortController();
   private state: ClientState = 'idle';
   private training: number | undefined;
   private nextTask: EnvelopeOf<'roundTask'> | undefined;
@@ -134,7 +145,8 @@ export class EdgeSession {
   }
 
   private onConnect(): void {
-    this.epoch++;
+    this.connection.abort();
+    this.connection = new AbortController();
     this.reader?.close();
     this.reader = new FrameReader({
       // Until JoinAccepted states the coordinator's limit, frames up to our own are taken.
@@ -167,7 +179,7 @@ export class EdgeSession {
   }
 
   private onDisconnect(reason: string): void {
-    this.epoch++;
+    this.connection.abort();
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     this.coordinatorMaxFrame = 0;
@@ -225,7 +237,8 @@ export class EdgeSession {
 
   private onReject(code: RejectCode, reason: string, inReplyTo: string): void {
     this.emit({ type: 'rejected', code, reason });
-    if (FATAL_CODES.has(code) && (inReplyTo === this.joinMessageId || inReplyTo === '')) {
+    // Only a refused Join ends the session; other refusals end a connection at most, and the client comes back.
+    if (FATAL_CODES.has(code) && inReplyTo === this.joinMessageId) {
       this.options.log.error({ code, reason }, 'the coordinator refused this client');
       this.stop(`${code}: ${reason}`);
       return;
@@ -251,7 +264,8 @@ export class EdgeSession {
     while (this.nextTask !== undefined && !this.stopped) {
       const { messageId: taskId, payload } = this.nextTask;
       this.nextTask = undefined;
-      const { round, modelVersion, modelSpec } = payload.value;
+      const { round, modelVersion, modelSpec, deadlineMs } = payload.value;
+      const deadlineAt = Date.now() + (deadlineMs > 0 ? deadlineMs : DEFAULT_DEADLINE_MS);
       this.training = round;
       this.unacknowledged = undefined;
       try {
@@ -262,7 +276,7 @@ export class EdgeSession {
         const update = await this.options.worker.run(received.task, modelSpec);
         const trainLoss = update.metrics?.trainLoss;
         this.emit({ type: 'trained', round, numSamples: update.numSamples, ...(trainLoss !== undefined ? { trainLoss } : {}) });
-        this.unacknowledged = { round, modelVersion, messageId: this.nextId(), taskId, update, weightSpecs: received.weightSpecs, reference: received.task.weights };
+        this.unacknowledged = { round, modelVersion, messageId: this.nextId(), taskId, deadlineAt, update, weightSpecs: received.weightSpecs, reference: received.task.weights };
       } catch (e) {
         const code: RejectCode = isWireError(e) ? rejectCodeFor(e) : 'internal';
         this.options.log.error({ round, code, reason: (e as Error).message }, 'cannot do the task');
@@ -295,7 +309,8 @@ export class EdgeSession {
         },
       });
       this.options.log.info({ round: pending.round, bytes: bytes.length, encoding: this.uploadEncoding }, 'uploading the update');
-      await this.sendFrames(framesOf(bytes, this.coordinatorMaxFrame, pending.messageId));
+      // The coordinator holds an upload's first acknowledgement until it has room for it: wait up to the deadline.
+      await this.sendFrames(framesOf(bytes, this.coordinatorMaxFrame, pending.messageId), Math.max(this.ackTimeout, pending.deadlineAt - Date.now()));
     } catch (e) {
       if (isWireError(e)) {
         // The update itself cannot be sent (e.g. training diverged to NaN): tell the coordinator, do not retry.
@@ -305,6 +320,8 @@ export class EdgeSession {
         return;
       }
       this.options.log.warn({ round: pending.round, reason: (e as Error).message }, 'upload interrupted; the update is kept for the next connection');
+      // Connected but unanswered: start afresh, the coordinator sends the task again if the round is still open.
+      if (e instanceof AckTimeout && this.options.socket.connected) this.options.socket.disconnect().connect();
     } finally {
       this.state = 'idle';
     }
@@ -336,14 +353,33 @@ export class EdgeSession {
     return this.sendFrames(framesOf(encodeEnvelope(envelope), limit, envelope.messageId));
   }
 
-  private async sendFrames(frames: readonly Uint8Array[]): Promise<void> {
-    const epoch = this.epoch;
-    const { socket } = this.options;
+  private get ackTimeout(): number {
+    return this.options.ackTimeoutMs ?? 60_000;
+  }
+
+  /** Sends frames one after the other, each once the previous one was acknowledged. */
+  private async sendFrames(frames: readonly Uint8Array[], timeoutMs = this.ackTimeout): Promise<void> {
+    const { signal } = this.connection;
     for (const frame of frames) {
       // socket.io-client would buffer frames emitted while disconnected and replay them on a new connection,
       // where they no longer belong.
-      if (this.epoch !== epoch || !socket.connected) throw new Error('the connection was lost');
-      await socket.timeout(this.options.ackTimeoutMs ?? 60_000).emitWithAck(FRAME_EVENT, frame);
+      if (signal.aborted || !this.options.socket.connected) throw new Error('the connection was lost');
+      await this.emitFrame(frame, timeoutMs, signal);
     }
+  }
+
+  private emitFrame(frame: Uint8Array, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const finish = (error?: Error) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onAbort = () => finish(new Error('the connection was lost'));
+      const timer = setTimeout(() => finish(new AckTimeout(timeoutMs)), timeoutMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.options.socket.emit(FRAME_EVENT, frame, () => finish());
+    });
   }
 }

@@ -129,6 +129,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     weightSpecs: model.weightSpecs,
     downloadEncoding: config.encoding.download,
     reconnectGraceMs: config.reconnectGraceSeconds * 1000,
+    silenceLimitMs: Math.max(60_000, 4 * config.heartbeatSeconds * 1000),
     metrics,
     log,
   });
@@ -192,8 +193,10 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     // socket.io drops a connection sending more than this in one message; frames between maxMessageBytes and it
     // get a Reject with the reason instead.
     maxHttpBufferSize: 2 * config.maxMessageBytes,
-    pingInterval: 10_000,
-    pingTimeout: 20_000,
+    // Lenient: a coordinator decoding and aggregating large updates can be slow to answer pings. Dead clients are
+    // still noticed at once when their connection closes, and by the heartbeat watch otherwise.
+    pingInterval: 25_000,
+    pingTimeout: 60_000,
     connectTimeout: 5_000,
   });
 

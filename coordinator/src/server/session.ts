@@ -56,8 +56,8 @@ class Reservation {
   };
 }
 
-/** A connection that has not joined by then is closed. */
-const JOIN_TIMEOUT_MS = 10_000;
+/** A connection that has not joined by then is closed (generous: a busy coordinator may read the Join late). */
+const JOIN_TIMEOUT_MS = 30_000;
 
 /**
  * One authenticated socket: frames in (decoded, reassembled, validated, dispatched in arrival order), frames out,
@@ -95,8 +95,10 @@ export class ClientSession {
         this.refuse(error, transferId);
       },
     });
-    this.joinTimer = setTimeout(() => this.drop('unauthorized', `no Join within ${JOIN_TIMEOUT_MS / 1000}s of connecting`), JOIN_TIMEOUT_MS);
+    this.joinTimer = setTimeout(() => this.drop('deadline', `no Join within ${JOIN_TIMEOUT_MS / 1000}s of connecting`), JOIN_TIMEOUT_MS);
     socket.on(FRAME_EVENT, (data: unknown, ack?: unknown) => {
+      // On arrival, not when handled: a frame may wait behind an upload held for the budget.
+      this.lastSeen = Date.now();
       this.queue = this.queue
         .then(() => this.receive(data))
         .catch((e: unknown) => this.refuse(e, ''))
@@ -137,9 +139,9 @@ export class ClientSession {
     return this.peerMaxFrame;
   }
 
-  /** Refuses with a reason, then closes the connection. */
-  drop(code: RejectCode, reason: string): void {
-    this.reject(code, reason, '');
+  /** Refuses with a reason (naming the refused message, if any), then closes the connection. */
+  drop(code: RejectCode, reason: string, inReplyTo = ''): void {
+    this.reject(code, reason, inReplyTo);
     this.host.log.warn({ clientId: this.clientId, code, reason }, 'connection dropped');
     // Let the Reject go out before the close.
     setTimeout(() => this.socket.disconnect(true), 50).unref();
@@ -166,7 +168,6 @@ export class ClientSession {
   }
 
   private async receive(data: unknown): Promise<void> {
-    this.lastSeen = Date.now();
     const size = data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : 0;
     this.host.metrics.bytesReceived.inc(size);
     const frame = this.reader.decodeFrame(frameBytes(data));
@@ -233,17 +234,20 @@ export class ClientSession {
     const join = envelope.payload.value;
     const { settings } = this.host;
     if (this.joined) throw new WireError('BAD_VALUE', 'this connection has already joined');
+    // The connection may have closed while the Join waited in line: a closed session must not enter the pool.
+    if (!this.socket.connected) return;
+    const refuse = (code: RejectCode, reason: string) => this.drop(code, reason, envelope.messageId);
     if (join.clientId !== this.clientId) {
-      return this.drop('unauthorized', `Join names client ${join.clientId}, the connection authenticated as ${this.clientId}`);
+      return refuse('unauthorized', `Join names client ${join.clientId}, the connection authenticated as ${this.clientId}`);
     }
     const verdict = this.host.auth.check(join.clientId, join.token);
-    if (!verdict.ok) return this.drop('unauthorized', verdict.reason);
+    if (!verdict.ok) return refuse('unauthorized', verdict.reason);
     if (join.protocolVersion !== PROTOCOL_VERSION) {
-      return this.drop('unsupported_version', `the client speaks protocol ${join.protocolVersion}, the coordinator ${PROTOCOL_VERSION}`);
+      return refuse('unsupported_version', `the client speaks protocol ${join.protocolVersion}, the coordinator ${PROTOCOL_VERSION}`);
     }
     const { encodings, maxMessageBytes } = join.capabilities;
     if (!encodings.includes(settings.downloadEncoding)) {
-      return this.drop('unsupported', `tasks travel as ${settings.downloadEncoding}, which the client does not list (${encodings.join(', ')})`);
+      return refuse('unsupported', `tasks travel as ${settings.downloadEncoding}, which the client does not list (${encodings.join(', ')})`);
     }
     clearTimeout(this.joinTimer);
     if (maxMessageBytes > 0) this.peerMaxFrame = Math.min(settings.maxFrameBytes, maxMessageBytes);

@@ -16,6 +16,8 @@ export interface SocketPoolOptions {
   readonly downloadEncoding: Encoding;
   /** A selected client that disconnects is dropped from the round unless it rejoins within this time. */
   readonly reconnectGraceMs: number;
+  /** A joined client from which nothing (not even a heartbeat) arrived for this long is taken for gone. */
+  readonly silenceLimitMs: number;
   readonly metrics: CoordinatorMetrics;
   readonly log: Logger;
 }
@@ -92,8 +94,12 @@ export class SocketPool implements ClientPool {
   private readonly sessions = new Map<string, ClientSession>();
   private open: OpenRound | undefined;
   private readonly joinWaiters = new Set<() => void>();
+  private readonly sweeper: ReturnType<typeof setInterval>;
 
-  constructor(private readonly options: SocketPoolOptions) {}
+  constructor(private readonly options: SocketPoolOptions) {
+    this.sweeper = setInterval(() => this.evictSilent(), Math.max(1000, options.silenceLimitMs / 4));
+    this.sweeper.unref();
+  }
 
   available(): readonly string[] {
     return [...this.sessions.keys()].sort();
@@ -147,6 +153,7 @@ export class SocketPool implements ClientPool {
 
   /** Shutdown: ends the open round's dispatch (its outcomes are not to be used) and closes every connection. */
   shutdown(): void {
+    clearInterval(this.sweeper);
     this.open?.abandon();
     for (const s of this.sessions.values()) s.close();
   }
@@ -233,6 +240,17 @@ export class SocketPool implements ClientPool {
     const open = this.open;
     this.options.log.warn({ clientId: session.clientId, code, reason, inReplyTo }, 'client refused a task');
     if (open !== undefined && inReplyTo === open.messageId) open.fail(session.clientId, `the client refused the task (${code}): ${reason}`);
+  }
+
+  /** Sessions whose client fell silent (a connection that died without a close reaching us) leave the pool. */
+  private evictSilent(): void {
+    const now = Date.now();
+    for (const session of [...this.sessions.values()]) {
+      if (now - session.lastSeen <= this.options.silenceLimitMs) continue;
+      this.options.log.warn({ clientId: session.clientId, silentSeconds: Math.round((now - session.lastSeen) / 1000) }, 'client silent: dropping it');
+      session.close();
+      this.closed(session);
+    }
   }
 
   private sendTask(open: OpenRound, session: ClientSession): void {
