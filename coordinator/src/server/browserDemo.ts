@@ -5,6 +5,7 @@ import type { Dataset } from '@geofed/shared/data/dataset';
 import { hashString, Rng } from '@geofed/shared/math/rng';
 import type { Authenticator } from './auth.ts';
 import { sendJson, type Route } from './http.ts';
+import type { DemoData } from '@geofed/client/edge/demoData';
 
 /**
  * The browser client's demo page at /client/: the page and its bundle (built by `npm run build` into
@@ -24,14 +25,6 @@ const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/client/geofed-client.js': { file: 'geofed-client.js', type: 'text/javascript; charset=utf-8' },
 };
 
-/** What /client/data returns: `x` is base64 of little-endian float32 rows, `y` the labels. */
-export interface DemoData {
-  inputShape: number[];
-  numClasses: number;
-  n: number;
-  x: string;
-  y: number[];
-}
 
 function sliceFor(dataset: Dataset, clientId: string, samples: number): DemoData {
   const { train, featureSize } = dataset;
