@@ -25,7 +25,6 @@ const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/client/geofed-client.js': { file: 'geofed-client.js', type: 'text/javascript; charset=utf-8' },
 };
 
-
 function sliceFor(dataset: Dataset, clientId: string, samples: number): DemoData {
   const { train, featureSize } = dataset;
   const n = Math.min(samples, train.n);
