@@ -14,11 +14,13 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** Per model: input shape, how to build it, and how many steps make a measurement (slow backends get fewer). */
 const MODELS: Record<ModelName, { input: number[]; build: () => tf.Sequential; steps: number; slowSteps: number }> = {
-  mlp: { input: [784], build: () => dense([784, 200, 200, 10]), steps: 100, slowSteps: 10 },
-  head: { input: [512], build: () => dense([512, 256, 10]), steps: 200, slowSteps: 20 },
+  mlp: { input: [784], build: () => dense([784, 200, 200, 10]), steps: 300, slowSteps: 10 },
+  head: { input: [512], build: () => dense([512, 256, 10]), steps: 400, slowSteps: 20 },
   cnn: { input: [28, 28, 1], build: cnn, steps: 5, slowSteps: 2 },
 };
-export const WARMUP_STEPS = 3;
+// V8 first runs wasm through its baseline compiler and swaps in optimised code for hot functions a little later;
+// a handful of warm-up steps measured that start-up rather than the steady state a training run lives in.
+export const WARMUP_STEPS = 20;
 export const REPEATS = 3;
 
 /** Steps per timed run on a fast backend, for the PyTorch side to do the same work. */

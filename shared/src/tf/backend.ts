@@ -68,6 +68,9 @@ export function describeBackend(): BackendInfo {
 }
 
 async function select(preference: BackendName | undefined): Promise<BackendInfo> {
+  // TF.js prints console advice (install tfjs-node) from every thread's first CPU tensor; GeoFed reports its backend
+  // itself (doctor, result.json), so keep TF.js's console chatter out of the log stream unless debugging.
+  if (!log.isLevelEnabled('debug')) tf.env().set('PROD', true);
   const fromEnv = isNode() ? process.env.GEOFED_BACKEND : undefined;
   const requested = fromEnv ? parseBackendName(fromEnv) : preference;
   if (requested === undefined) {
