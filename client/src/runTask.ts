@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { MethodPlan } from '@geofed/shared/config/method';
 import { classCounts } from '@geofed/shared/data/dataset';
-import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
+import type { ClientUpdate, MethodPayload, RoundTask } from '@geofed/shared/federation/task';
 import { clientSeed } from '@geofed/shared/federation/task';
-import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
 import { accumulateStats, createStats } from '@geofed/shared/geometry/stats';
 import { Rng } from '@geofed/shared/math/rng';
 import type { GeoModel } from '@geofed/shared/models/geoModel';
@@ -12,12 +10,6 @@ import { balancedSoftmaxLoss, logPrior, prototypeAlignment, syntheticHeadLoss } 
 import { synthesizeForClient } from './synthesis/synthesizeForClient.ts';
 import type { ClientData, LossTerms } from './trainer/localTrainer.ts';
 import { trainLocal } from './trainer/localTrainer.ts';
-
-/** What a round task may carry for the method, beyond weights. */
-export interface MethodPayload {
-  method?: MethodPlan;
-  geometry?: GeometrySnapshot;
-}
 
 const defaultCrossEntropy = (logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar =>
   tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;

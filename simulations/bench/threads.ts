@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { benchArgs, meanStd, runInChild } from './lib/runGrid.ts';
+import { benchArgs, runInChild } from './lib/runGrid.ts';
 
 const CONFIG = new URL('../configs/fmnist-iid.yaml', import.meta.url).pathname;
 const args = benchArgs(process.argv.slice(2), { seeds: [0], rounds: 4 });

@@ -4,7 +4,7 @@ import type { EdgeWorker } from './session.ts';
 /** Sends the task's weights straight back: measures transport alone (no model, no data, no TensorFlow.js). */
 export function echoWorker(clientId: string, numSamples = 1): EdgeWorker {
   return {
-    weightSpecs: () => undefined,
+    model: () => undefined,
     run: (task: RoundTask) => Promise.resolve({ clientId, numSamples, weights: task.weights, localSteps: 0, metrics: {} }),
   };
 }

@@ -1,9 +1,10 @@
 import type { Socket } from 'socket.io-client';
-import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
+import type { ClientUpdate, MethodPayload, RoundTask } from '@geofed/shared/federation/task';
+import type { FixedClassifier } from '@geofed/shared/math/classifiers/index';
 import type { WeightSpec } from '@geofed/shared/tensor/weights';
 import { encodeEnvelope, rejectCodeFor } from '@geofed/shared/wire/codec';
 import { isWireError } from '@geofed/shared/wire/errors';
-import { roundTaskFromWire, updateToWire } from '@geofed/shared/wire/federation';
+import { roundTaskFromWire, updateToWire, type ReceiverModel } from '@geofed/shared/wire/federation';
 import { FRAME_EVENT, FrameReader, framesOf } from '@geofed/shared/wire/framing';
 import {
   PROTOCOL_VERSION,
@@ -26,9 +27,12 @@ import {
 
 /** Local work on a task: training (or, for transport benchmarks, echoing the weights). */
 export interface EdgeWorker {
-  /** The names and shapes a task's weights must have for this model spec; undefined accepts any bundle. */
-  weightSpecs(modelSpec: string): readonly WeightSpec[] | undefined;
-  run(task: RoundTask, modelSpec: string): Promise<ClientUpdate>;
+  /**
+   * The model a task for this model spec and fixed classifier (undefined: a learned head) trains, which its
+   * weights and geometry must fit; undefined accepts any bundle.
+   */
+  model(modelSpec: string, classifier: FixedClassifier | undefined): ReceiverModel | undefined;
+  run(task: RoundTask, modelSpec: string, classifier: FixedClassifier | undefined): Promise<ClientUpdate>;
 }
 
 /** The subset of pino's API the session logs with (browsers pass a console-backed one). */
@@ -270,10 +274,11 @@ export class EdgeSession {
       this.unacknowledged = undefined;
       try {
         // Decoded into the task's own arrays; the received message (and the frames it came in) can go.
-        const received = roundTaskFromWire(payload.value, this.options.worker.weightSpecs(modelSpec));
+        const received = roundTaskFromWire(payload.value, (classifier) => this.options.worker.model(modelSpec, classifier));
         this.state = 'training';
-        this.options.log.info({ round }, 'training');
-        const update = await this.options.worker.run(received.task, modelSpec);
+        const { geometry } = (received.task.payload ?? {}) as MethodPayload;
+        this.options.log.info({ round, ...(geometry ? { geometryClasses: geometry.classes.length } : {}) }, 'training');
+        const update = await this.options.worker.run(received.task, modelSpec, received.classifier);
         const trainLoss = update.metrics?.trainLoss;
         this.emit({ type: 'trained', round, numSamples: update.numSamples, ...(trainLoss !== undefined ? { trainLoss } : {}) });
         this.unacknowledged = { round, modelVersion, messageId: this.nextId(), taskId, deadlineAt, update, weightSpecs: received.weightSpecs, reference: received.task.weights };

@@ -1,5 +1,6 @@
 import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
-import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
+import type { FixedClassifier } from '@geofed/shared/math/classifiers/index';
+import { buildModel, type GeoModel, type HeadSpec } from '@geofed/shared/models/geoModel';
 import { modelSpecSchema } from '@geofed/shared/models/modelSpec';
 import { WireError } from '@geofed/shared/wire/errors';
 import { runRoundTask } from '../runTask.ts';
@@ -14,13 +15,22 @@ export interface LocalShard {
 }
 
 /**
+ * The head for a task's fixed classifier (checksum already verified on receipt). Its temperature is a trained
+ * weight that every task sets, so its initial value here does not matter.
+ */
+function headFor(classifier: FixedClassifier | undefined): HeadSpec {
+  return classifier ? { kind: 'fixed', classifier: classifier.weights, dim: classifier.dim, initialTemperature: 1 } : { kind: 'learned' };
+}
+
+/**
  * Trains with the same code as a simulated client (runRoundTask). The model is built from the task's model spec
- * (JSON of a ModelSpec) for this shard's input shape and class count, once per spec.
+ * (JSON of a ModelSpec) and fixed classifier for this shard's input shape and class count, once per pair.
  */
 export function trainingWorker(clientId: string, shard: LocalShard): EdgeWorker {
   const models = new Map<string, GeoModel>();
-  const modelFor = (spec: string): GeoModel => {
-    let model = models.get(spec);
+  const modelFor = (spec: string, classifier: FixedClassifier | undefined): GeoModel => {
+    const key = `${spec}\n${classifier?.checksum ?? 'learned head'}`;
+    let model = models.get(key);
     if (model === undefined) {
       let parsed;
       try {
@@ -28,13 +38,16 @@ export function trainingWorker(clientId: string, shard: LocalShard): EdgeWorker 
       } catch (e) {
         throw new WireError('BAD_ENCODING', `model spec ${spec} is not one this client can build: ${(e as Error).message}`);
       }
-      model = buildModel(parsed, { inputShape: shard.inputShape, numClasses: shard.numClasses }, 0);
-      models.set(spec, model);
+      if (classifier && classifier.numClasses !== shard.numClasses) {
+        throw new WireError('SPEC_MISMATCH', `the fixed classifier has ${classifier.numClasses} classes, this client's data ${shard.numClasses}`);
+      }
+      model = buildModel(parsed, { inputShape: shard.inputShape, numClasses: shard.numClasses }, 0, headFor(classifier));
+      models.set(key, model);
     }
     return model;
   };
   return {
-    weightSpecs: (spec) => modelFor(spec).weightSpecs,
-    run: (task: RoundTask, spec: string): Promise<ClientUpdate> => runRoundTask(modelFor(spec), shard.data, clientId, task),
+    model: modelFor,
+    run: (task: RoundTask, spec: string, classifier): Promise<ClientUpdate> => runRoundTask(modelFor(spec, classifier), shard.data, clientId, task),
   };
 }

@@ -11,9 +11,10 @@ import type { EngineState } from '../engine/roundEngine.ts';
 /**
  * The coordinator's checkpoint: one safetensors file (any safetensors reader opens it) holding the global weights
  * under `weights/<name>`, the strategy's tensors under `strategy/<key>/<i>`, and in its metadata the round, the
- * strategy's scalars, the sampling RNG state, the method's state and the round history. Written after every
- * round to a temporary file and renamed over the previous one, so a crash at any moment leaves either the
- * previous round's checkpoint or this one, never a mix.
+ * strategy's scalars, the sampling RNG state, the method's state (with GeoFed, the published geometry snapshot and
+ * any statistics pooled since) and the round history. Written after every round to a temporary file and renamed
+ * over the previous one, so a crash at any moment leaves either the previous round's checkpoint or this one,
+ * never a mix.
  */
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -60,6 +61,27 @@ function swapped(w: Float32Array): Uint8Array {
   return out;
 }
 
+/**
+ * The method's state holds typed arrays (the geometry snapshot, pooled statistics), which plain JSON would turn
+ * into objects keyed by index. They are written as tagged number arrays; JSON numbers keep float64 (and so
+ * float32) values exactly.
+ */
+const TYPED_ARRAY = '$typedArray';
+type TaggedArray = { [TYPED_ARRAY]: 'Float32Array' | 'Float64Array'; values: number[] };
+
+function typedArraysOut(_key: string, value: unknown): unknown {
+  if (value instanceof Float32Array || value instanceof Float64Array) {
+    return { [TYPED_ARRAY]: value instanceof Float32Array ? 'Float32Array' : 'Float64Array', values: Array.from(value) } satisfies TaggedArray;
+  }
+  return value;
+}
+
+function typedArraysIn(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !(TYPED_ARRAY in value)) return value;
+  const tagged = value as TaggedArray;
+  return tagged[TYPED_ARRAY] === 'Float32Array' ? Float32Array.from(tagged.values) : Float64Array.from(tagged.values);
+}
+
 export function saveCheckpoint(dir: string, specs: readonly WeightSpec[], checkpoint: Checkpoint): string {
   mkdirSync(dir, { recursive: true });
   const { engine } = checkpoint;
@@ -80,7 +102,7 @@ export function saveCheckpoint(dir: string, specs: readonly WeightSpec[], checkp
     history: checkpoint.history,
   };
   const file = join(dir, CHECKPOINT_FILE);
-  writeFileAtomic(file, encodeSafetensors(tensors, { format: FORMAT, [FORMAT]: JSON.stringify(metadata) }));
+  writeFileAtomic(file, encodeSafetensors(tensors, { format: FORMAT, [FORMAT]: JSON.stringify(metadata, typedArraysOut) }));
   return file;
 }
 
@@ -102,7 +124,7 @@ export function loadCheckpoint<H = unknown>(dir: string, specs: readonly WeightS
   })();
   const raw = parsed.metadata[FORMAT];
   if (parsed.metadata.format !== FORMAT || raw === undefined) throw problem('is not a GeoFed checkpoint');
-  const meta = JSON.parse(raw) as Metadata;
+  const meta = JSON.parse(raw, typedArraysIn) as Metadata;
   if (meta.version !== VERSION) throw problem(`has format version ${meta.version}, this GeoFed reads ${VERSION}`);
   if (meta.modelSpec !== modelSpec) {
     throw problem(`was written for model ${meta.modelSpec}, the config says ${modelSpec}`, 'resume with the config the checkpoint was made with');

@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { localTrainSchema } from '@geofed/shared/config/localTrain';
+import { classifierSchema, methodSchema } from '@geofed/shared/config/method';
 import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/load';
 import { datasetSpecSchema } from '@geofed/shared/data/registry';
 import { modelSpecInput } from '@geofed/shared/models/modelSpec';
@@ -37,6 +38,10 @@ const configObject = z
     strategy: strategySpecSchema.default({ name: 'fedavg' }),
     rounds: z.number().int().positive().default(20),
     local: localTrainSchema.default(localTrainSchema.parse({})),
+    /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations (as in a simulation config). */
+    method: methodSchema.default(methodSchema.parse({})),
+    /** The fixed classifier head (used when the method has one). */
+    classifier: classifierSchema.default(classifierSchema.parse({})),
     /** Share of the connected clients sampled each round (ignored when clientsPerRound is set). */
     fractionPerRound: z.number().gt(0).max(1).default(1),
     /** Exactly this many clients per round (fewer if fewer are connected). */

@@ -24,6 +24,11 @@ export interface ClientPool {
   /** Ids of the clients that can take a task now, in a stable order. */
   available(): readonly string[];
   /**
+   * True when outcomes' bytesUp/bytesDown are measured on the wire and so already include the method's payloads
+   * (geometry, classifier, statistics); otherwise the engine adds what the method says it sends.
+   */
+  readonly measuresPayloadBytes?: boolean;
+  /**
    * Sends the task to each client and yields outcomes as they arrive. Implementations end the iteration when
    * every client has answered, failed, or the deadline passed (late clients are reported as failures).
    */

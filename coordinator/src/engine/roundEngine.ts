@@ -127,7 +127,8 @@ export class RoundEngine {
     const options = this.options.deadlineMs === undefined ? {} : { deadlineMs: this.options.deadlineMs };
     for await (const outcome of pool.dispatch(task, clients, options)) {
       const clientId = outcome.ok ? outcome.update.clientId : outcome.clientId;
-      bytesDown += outcome.bytesDown + (extra?.bytes ?? 0) + (method?.bytesFor?.(clientId) ?? 0);
+      bytesDown += outcome.bytesDown;
+      if (!pool.measuresPayloadBytes) bytesDown += (extra?.bytes ?? 0) + (method?.bytesFor?.(clientId) ?? 0);
       if (!outcome.ok) {
         failed.push({ clientId: outcome.clientId, reason: outcome.reason });
         continue;

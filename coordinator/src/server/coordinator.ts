@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { GeoFedError } from '@geofed/shared/errors';
 import { loadDataset } from '@geofed/shared/data/registry';
+import { snapshotByteSize, type GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
+import { classStatsByteSize } from '@geofed/shared/geometry/stats';
 import { logger } from '@geofed/shared/log';
 import { buildModel } from '@geofed/shared/models/geoModel';
 import { evaluate } from '@geofed/shared/models/evaluate';
@@ -13,6 +15,7 @@ import { initBackend } from '@geofed/shared/tf/backend';
 import { weightBytes } from '@geofed/shared/tensor/weights';
 import type { CoordinatorConfig } from '../config/coordinatorConfig.ts';
 import { RoundEngine, type RoundRecord } from '../engine/roundEngine.ts';
+import { setupMethod } from '../methods/methodSetup.ts';
 import { createStrategy } from '../strategies/index.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, weightsChecksum } from '../checkpoint/checkpoint.ts';
 import { createAuthenticator } from './auth.ts';
@@ -47,6 +50,8 @@ export interface RoundSummary {
   bytesUp: number;
   bytesDown: number;
   weightsChecksum: string;
+  /** The geometry snapshot this round's tasks carried (GeoFed family; null before the first one exists). */
+  geometry: { round: number; classes: number; bytes: number } | null;
 }
 
 export interface CoordinatorStatus {
@@ -74,7 +79,7 @@ export interface RunningCoordinator {
 /** Reassembled uploads may exceed the model's float32 size by this much (names, shapes, metrics, framing). */
 const PAYLOAD_SLACK_BYTES = 1024 * 1024;
 
-function summarize(record: RoundRecord, checksum: string): RoundSummary {
+function summarize(record: RoundRecord, checksum: string, sent: GeometrySnapshot | undefined): RoundSummary {
   const failedIds = new Set(record.failed.map((f) => f.clientId));
   return {
     round: record.round,
@@ -89,6 +94,7 @@ function summarize(record: RoundRecord, checksum: string): RoundSummary {
     bytesUp: record.bytesUp,
     bytesDown: record.bytesDown,
     weightsChecksum: checksum,
+    geometry: sent ? { round: sent.round, classes: sent.classes.length, bytes: snapshotByteSize(sent) } : null,
   };
 }
 
@@ -112,8 +118,14 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
 
   await initBackend(config.backend === 'auto' ? undefined : config.backend);
   const dataset = await loadDataset(config.dataset);
-  const model = buildModel(config.model, { inputShape: dataset.inputShape, numClasses: dataset.numClasses }, config.seed);
+  const { numClasses } = dataset;
+  const setup = setupMethod({ method: config.method, classifier: config.classifier, numClasses, seed: config.seed });
+  const model = buildModel(config.model, { inputShape: dataset.inputShape, numClasses }, config.seed, setup.head);
+  const method = setup.serverMethod(model.embeddingDim);
+  const statistics = setup.plan.collectStatistics ? { numClasses, dim: model.embeddingDim } : undefined;
   const modelSpec = JSON.stringify(config.model);
+  // A checkpoint belongs to the model and its fixed head: resuming against another head would train a different model.
+  const checkpointModel = setup.classifier ? `${modelSpec} with fixed classifier ${setup.classifier.checksum}` : modelSpec;
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
   const strategy = createStrategy(config.strategy);
   if (strategy.needsAllUpdates) {
@@ -128,6 +140,8 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     modelSpec,
     weightSpecs: model.weightSpecs,
     downloadEncoding: config.encoding.download,
+    ...(setup.classifier ? { classifier: setup.classifier } : {}),
+    ...(statistics ? { statistics } : {}),
     reconnectGraceMs: config.reconnectGraceSeconds * 1000,
     silenceLimitMs: Math.max(60_000, 4 * config.heartbeatSeconds * 1000),
     metrics,
@@ -142,7 +156,8 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     strategy,
     pool,
     initialWeights,
-    train: config.local,
+    train: setup.train(config.local),
+    method,
     seed: config.seed,
     fractionPerRound: config.fractionPerRound,
     minClientsPerRound: config.minClientsPerRound,
@@ -156,7 +171,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   const resuming = options.resume === true && hasCheckpoint(checkpointDir!);
   if (options.resume && !resuming) log.warn({ checkpointDir }, 'no checkpoint to resume from: starting at round 0');
   if (resuming) {
-    const checkpoint = loadCheckpoint<RoundSummary>(checkpointDir!, model.weightSpecs, modelSpec);
+    const checkpoint = loadCheckpoint<RoundSummary>(checkpointDir!, model.weightSpecs, checkpointModel);
     engine.restoreState(checkpoint.engine);
     history = checkpoint.history;
     log.info({ round: engine.round, weightsChecksum: weightsChecksum(engine.globalWeights), checkpointDir }, 'resumed from checkpoint');
@@ -203,7 +218,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   const host: SessionHost = {
     settings: {
       maxFrameBytes: config.maxMessageBytes,
-      maxPayloadBytes: weightBytes(initialWeights) + PAYLOAD_SLACK_BYTES,
+      maxPayloadBytes: weightBytes(initialWeights) + (statistics ? numClasses * classStatsByteSize(statistics.dim) : 0) + PAYLOAD_SLACK_BYTES,
       transferIdleMs: 30_000,
       heartbeatMs: config.heartbeatSeconds * 1000,
       downloadEncoding: config.encoding.download,
@@ -255,13 +270,14 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
       await pool.waitForClients(waitFor, stop.signal);
       waitFor = config.minClientsPerRound;
       state = 'running';
+      const sent = method.latestSnapshot;
       const record = await engine.runRound();
       // A round cut short by shutdown is neither recorded nor checkpointed.
       if (stop.signal.aborted) break;
       checksum = weightsChecksum(engine.globalWeights);
-      const summary = summarize(record, checksum);
+      const summary = summarize(record, checksum, sent);
       history.push(summary);
-      if (checkpointDir !== undefined) saveCheckpoint(checkpointDir, model.weightSpecs, { engine: engine.exportState(), history, modelSpec });
+      if (checkpointDir !== undefined) saveCheckpoint(checkpointDir, model.weightSpecs, { engine: engine.exportState(), history, modelSpec: checkpointModel });
       metrics.roundsCompleted.set(record.round);
       metrics.roundSeconds.observe(record.seconds);
       if (Number.isFinite(record.testAccuracy)) metrics.testAccuracy.set(record.testAccuracy);
@@ -275,7 +291,10 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   // The caller decides what a failed run means; an unobserved rejection must not crash the process first.
   finished.catch(() => {});
 
-  log.info({ url, port, rounds: config.rounds, round: engine.round, checkpointDir }, 'coordinator listening');
+  log.info(
+    { url, port, rounds: config.rounds, round: engine.round, checkpointDir, method: setup.plan.name, classifier: setup.classifier?.checksum },
+    'coordinator listening',
+  );
   return {
     port,
     url,

@@ -1,4 +1,5 @@
 import type { Logger } from '@geofed/shared/log';
+import type { FixedClassifier } from '@geofed/shared/math/classifiers/index';
 import type { WeightSpec } from '@geofed/shared/tensor/weights';
 import { encodeEnvelope } from '@geofed/shared/wire/codec';
 import { isWireError } from '@geofed/shared/wire/errors';
@@ -14,6 +15,10 @@ export interface SocketPoolOptions {
   readonly modelSpec: string;
   readonly weightSpecs: readonly WeightSpec[];
   readonly downloadEncoding: Encoding;
+  /** The fixed head clients train against (sent with every task), for methods that have one. */
+  readonly classifier?: FixedClassifier;
+  /** Where the method collects class statistics: the shape they must have (updates with others are refused). */
+  readonly statistics?: { readonly numClasses: number; readonly dim: number };
   /** A selected client that disconnects is dropped from the round unless it rejoins within this time. */
   readonly reconnectGraceMs: number;
   /** A joined client from which nothing (not even a heartbeat) arrived for this long is taken for gone. */
@@ -91,6 +96,8 @@ class OpenRound {
  * the engine hands them to the aggregator; the engine's verdict goes back to the client as its Ack.
  */
 export class SocketPool implements ClientPool {
+  /** Bytes are counted as sent and received, method payloads included. */
+  readonly measuresPayloadBytes = true;
   private readonly sessions = new Map<string, ClientSession>();
   private open: OpenRound | undefined;
   private readonly joinWaiters = new Set<() => void>();
@@ -159,10 +166,10 @@ export class SocketPool implements ClientPool {
   }
 
   async *dispatch(task: RoundTask, clients: readonly string[], options: DispatchOptions): AsyncIterable<ClientOutcome> {
-    const { modelSpec, weightSpecs, downloadEncoding } = this.options;
+    const { modelSpec, weightSpecs, downloadEncoding, classifier } = this.options;
     const deadlineMs = options.deadlineMs ?? 0;
     const messageId = `task-${task.round}`;
-    const message = roundTaskToWire(task, { modelSpec, weightSpecs, encoding: downloadEncoding, deadlineMs });
+    const message = roundTaskToWire(task, { modelSpec, weightSpecs, encoding: downloadEncoding, deadlineMs, ...(classifier ? { classifier } : {}) });
     const encoded = encodeEnvelope({ protocolVersion: PROTOCOL_VERSION, messageId, payload: { case: 'roundTask', value: message } });
     const open = new OpenRound(task, messageId, encoded, clients);
     this.open = open;
@@ -215,7 +222,7 @@ export class SocketPool implements ClientPool {
     }
     let decoded: ClientUpdate;
     try {
-      decoded = updateFromWire(message, this.options.weightSpecs, open.task.weights);
+      decoded = updateFromWire(message, this.options.weightSpecs, open.task.weights, this.options.statistics);
     } catch (e) {
       // A refused update keeps the client's place: it may still send a good one before the deadline.
       return refuse(`round ${open.task.round}: ${(e as Error).message}`, isWireError(e) ? 'malformed' : 'internal');

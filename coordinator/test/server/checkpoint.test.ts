@@ -28,6 +28,16 @@ test('a checkpoint restores the weights, strategy state, RNG state and history e
   assert.deepEqual(readdirSync(d), [CHECKPOINT_FILE], 'no temporary file is left behind');
 });
 
+test("a method's geometry (typed arrays) survives the checkpoint exactly", () => {
+  const d = dir();
+  const method = {
+    snapshot: { round: 3, dim: 2, classes: [{ label: 1, count: 12, prototype: Float32Array.of(0.1, 1 / 3), eigenvalues: Float32Array.of(0.7), eigenvectors: Float32Array.of(0.6, 0.8), residualVariance: 0 }], withheld: [0], noise: null },
+    service: { pool: { numClasses: 2, dim: 2, classes: [{ label: 0, count: 4, sum: Float64Array.of(Math.PI, -1e-300), outer: new Float64Array(4).fill(1 / 7) }] } },
+  };
+  saveCheckpoint(d, specs, { engine: { ...state, method }, history: [], modelSpec: 'm' });
+  assert.deepEqual(loadCheckpoint(d, specs, 'm').engine.method, method);
+});
+
 test('a damaged checkpoint is refused by its checksum', () => {
   const d = dir();
   saveCheckpoint(d, specs, { engine: state, history: [], modelSpec: 'm' });

@@ -1,4 +1,6 @@
 import type { LocalTrainSettings } from '../config/localTrain.ts';
+import type { MethodPlan } from '../config/method.ts';
+import type { GeometrySnapshot } from '../geometry/snapshot.ts';
 import { hashString } from '../math/rng.ts';
 import type { WeightList } from '../tensor/weights.ts';
 
@@ -15,6 +17,12 @@ export interface RoundTask {
   /** Method-specific payload (fixed classifier, geometry snapshot ...). */
   readonly payload?: Readonly<Record<string, unknown>>;
 }
+
+/** What a round task's payload may carry for the method (read by runRoundTask, carried by the wire mapping). */
+export type MethodPayload = {
+  method?: MethodPlan;
+  geometry?: GeometrySnapshot;
+};
 
 export interface ClientUpdate {
   clientId: string;

@@ -93,7 +93,12 @@ export function cloneStats(s: EmbeddingStats): EmbeddingStats {
 
 /** Payload size as float64 sums plus a label and a count per class (what a client uploads). */
 export function statsByteSize(s: EmbeddingStats): number {
-  return s.classes.length * (8 + 8 * (s.dim + s.dim * s.dim));
+  return s.classes.length * classStatsByteSize(s.dim);
+}
+
+/** One class's share of statsByteSize; numClasses times it bounds any client's upload. */
+export function classStatsByteSize(dim: number): number {
+  return 8 + 8 * (dim + dim * dim);
 }
 
 /** Relative slack for rounding in the symmetry and Cauchy–Schwarz checks. */

@@ -385,13 +385,13 @@ export const geofedDescriptor = {
                   "keyType": "string",
                   "type": "bool",
                   "id": 8,
-                  "comment": "Method switches, e.g. \"balanced_softmax\", \"feature_synthesis\", \"train_projection_only\"."
+                  "comment": "Method switches. GeoFed's method plan: \"method/<name>\" set for exactly one of fedavg, fedprox, fedproto,\nfedetf, geofed (no such flag: no method plan), and \"fixed_classifier\", \"balanced_softmax\", \"feature_synthesis\",\n\"prototypes\" (unset means false). Clients collect ClassStatistics when feature_synthesis or prototypes is set."
                 },
                 "params": {
                   "keyType": "string",
                   "type": "double",
                   "id": 9,
-                  "comment": "Method hyper-parameters, e.g. \"prototype_lambda\", \"temperature_init\", \"momentum\", \"weight_decay\"."
+                  "comment": "Method hyper-parameters: \"momentum\", \"weightDecay\" (optimizer); with a method plan \"prior_bound\" (> 0),\n\"prototype_lambda\" (>= 0), \"synthetic_ratio\" (> 0) and \"synthesis_target\" (an integer >= 1; unset: fill every\nclass up to the client's largest)."
                 }
               },
               "comment": "Local training settings. Typed fields cover what every method needs; `flags` and `params` carry method-specific\nswitches and numbers so that new methods need no protocol change."
@@ -442,7 +442,7 @@ export const geofedDescriptor = {
                 "checksum": {
                   "type": "bytes",
                   "id": 5,
-                  "comment": "Required. SHA-256 (32 bytes) of M encoded as ENCODING_F32, row-major with shape [dim, num_classes]."
+                  "comment": "Required. SHA-256 (32 bytes) over: the classifier's spec as JSON, then one zero byte, then M as little-endian\nfloat32, row-major with shape [dim, num_classes]. The spec JSON is an object with keys sorted by code point and\nno whitespace: \"type\" (GeoFed's name: \"etf\", \"sparse-etf\", \"simplex\", \"orthoplex\", \"cube\", \"ebv\" for SIMPLEX_ETF,\nSPARSE_ETF, D_SIMPLEX, D_ORTHOPLEX, D_CUBE, EBV), \"numClasses\", \"dim\", \"seed\" and every entry of `params`, each\nnumber written in JavaScript's shortest round-trip form (integers without a decimal point). It covers the\nrecipe as well as the matrix, so a client that rebuilds M from the recipe detects any difference."
                 },
                 "weights": {
                   "type": "TensorBundle",
@@ -453,7 +453,7 @@ export const geofedDescriptor = {
                   "keyType": "string",
                   "type": "double",
                   "id": 7,
-                  "comment": "Construction parameters, e.g. \"sparsity\" (sparse ETF), \"tau\" (EBV)."
+                  "comment": "Construction parameters with every default filled in, named as in the spec JSON: \"sparsity\" and \"steps\"\n(sparse ETF), \"tau\" and \"maxSteps\" (EBV)."
                 }
               },
               "comment": "A frozen classifier head M (d x K, one column per class) shared by every client. Clients rebuild it from\n(type, num_classes, dim, seed, params) or take `weights` when present, then verify `checksum`."

@@ -1,15 +1,41 @@
 import { localTrainSchema } from '../config/localTrain.ts';
-import type { ClientUpdate, RoundTask } from '../federation/task.ts';
+import type { ClientUpdate, MethodPayload, RoundTask } from '../federation/task.ts';
+import type { EmbeddingStats } from '../geometry/stats.ts';
+import type { FixedClassifier } from '../math/classifiers/index.ts';
 import type { WeightList, WeightSpec } from '../tensor/weights.ts';
 import { WireError } from './errors.ts';
 import type * as wire from './messages.ts';
+import {
+  classifierFromWire,
+  classifierToWire,
+  geometryFromWire,
+  geometryToWire,
+  methodPlanFromWire,
+  methodPlanToWire,
+  statisticsFromWire,
+  statisticsToWire,
+  type ReceiverModel,
+} from './methodPayload.ts';
 import { bundleFromWeights, decodeBundle, weightsFromBundle } from './tensorCodec.ts';
+
+export type { ReceiverModel } from './methodPayload.ts';
 
 /**
  * The round engine's task and update types <-> their protobuf messages. Both directions validate: what comes off
  * the wire is checked against the receiver's model (names, shapes, finite values, sane counts) before anything
- * uses it. GeoFed's method payloads (fixed classifier, geometry) are not mapped yet: a task carrying one is refused.
+ * uses it. Method payloads (plan, geometry; statistics in updates) are mapped by methodPayload.ts; a payload key
+ * without a wire mapping is refused rather than dropped.
  */
+
+/** The task payload keys the wire carries (MethodPayload's). */
+const TASK_PAYLOAD_KEYS: ReadonlySet<string> = new Set(['method', 'geometry']);
+/** The update payload keys the wire carries. */
+const UPDATE_PAYLOAD_KEYS: ReadonlySet<string> = new Set(['stats']);
+
+function refuseUnmapped(payload: Readonly<Record<string, unknown>> | undefined, known: ReadonlySet<string>, where: string): void {
+  const unknown = Object.keys(payload ?? {}).filter((k) => !known.has(k));
+  if (unknown.length > 0) throw new WireError('BAD_ENCODING', `${where}: payload ${unknown.join(', ')} has no wire mapping`);
+}
 
 /** How the coordinator describes one round's task on the wire (the same bytes go to every selected client). */
 export interface TaskWireOptions {
@@ -18,12 +44,17 @@ export interface TaskWireOptions {
   readonly weightSpecs: readonly WeightSpec[];
   readonly encoding: wire.Encoding;
   readonly deadlineMs: number;
+  /**
+   * The fixed head the model trains against (same for every round). Shipped with its weights, so that no client
+   * depends on rebuilding it bit for bit; a few kilobytes next to the model.
+   */
+  readonly classifier?: FixedClassifier;
 }
 
 export function roundTaskToWire(task: RoundTask, options: TaskWireOptions): wire.RoundTask {
-  if (task.payload !== undefined && Object.keys(task.payload).length > 0) {
-    throw new WireError('BAD_ENCODING', `round ${task.round}: method payloads (${Object.keys(task.payload).join(', ')}) are not carried over the wire yet`);
-  }
+  refuseUnmapped(task.payload, TASK_PAYLOAD_KEYS, `round ${task.round}`);
+  const { method, geometry } = (task.payload ?? {}) as MethodPayload;
+  const methodMaps = method ? methodPlanToWire(method) : { flags: {}, params: {} };
   const { train } = task;
   return {
     round: task.round,
@@ -38,9 +69,11 @@ export function roundTaskToWire(task: RoundTask, options: TaskWireOptions): wire
       proximalMu: train.proximalMu,
       // The run seed: each client derives its own shuffling seed from it, its id and the round (clientSeed).
       seed: task.seed,
-      flags: {},
-      params: { momentum: train.momentum, weightDecay: train.weightDecay },
+      flags: methodMaps.flags,
+      params: { ...methodMaps.params, momentum: train.momentum, weightDecay: train.weightDecay },
     },
+    ...(options.classifier ? { classifier: classifierToWire(options.classifier, true) } : {}),
+    ...(geometry ? { geometry: geometryToWire(geometry) } : {}),
     deadlineMs: options.deadlineMs,
     extraTensors: {},
   };
@@ -53,14 +86,18 @@ export interface ReceivedTask {
   readonly deadlineMs: number;
   /** Names and shapes of the task's weights, in order (what an update must send back). */
   readonly weightSpecs: WeightSpec[];
+  /** The fixed head to train against, its checksum verified. */
+  readonly classifier?: FixedClassifier;
 }
 
 /**
- * A task as a client receives it. With `expected` (the client's model), the weights must match it exactly;
- * without, any well-formed bundle is taken (clients that do not train, e.g. transport benchmarks).
+ * A task as a client receives it. `modelFor` gives the client's model for the task's fixed classifier (undefined:
+ * a learned head); the weights must match it exactly and the geometry must fit its embeddings. Where it gives no
+ * model, any well-formed bundle is taken (clients that do not train, e.g. transport benchmarks).
  */
-export function roundTaskFromWire(message: wire.RoundTask, expected?: readonly WeightSpec[]): ReceivedTask {
+export function roundTaskFromWire(message: wire.RoundTask, modelFor?: (classifier: FixedClassifier | undefined) => ReceiverModel | undefined): ReceivedTask {
   const { config } = message;
+  const where = `round ${message.round}`;
   const parsed = localTrainSchema.safeParse({
     epochs: config.localEpochs,
     batchSize: config.batchSize,
@@ -72,15 +109,26 @@ export function roundTaskFromWire(message: wire.RoundTask, expected?: readonly W
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new WireError('BAD_VALUE', `round ${message.round}: training config: ${problems}`);
+    throw new WireError('BAD_VALUE', `${where}: training config: ${problems}`);
   }
-  const tensors = decodeBundle(message.weights, expected);
+  const classifier = message.classifier ? classifierFromWire(message.classifier, where) : undefined;
+  const model = modelFor?.(classifier);
+  const tensors = decodeBundle(message.weights, model?.weightSpecs);
+  const payload: MethodPayload = {};
+  const method = methodPlanFromWire(config, where);
+  if (method) payload.method = method;
+  if (message.geometry) {
+    const shape = model ? { dim: model.embeddingDim, numClasses: model.numClasses } : { dim: message.geometry.dim };
+    payload.geometry = geometryFromWire(message.geometry, shape, where);
+  }
+  const task: RoundTask = { round: message.round, weights: tensors.map((t) => t.values), train: parsed.data, seed: config.seed ?? 0 };
   return {
-    task: { round: message.round, weights: tensors.map((t) => t.values), train: parsed.data, seed: config.seed ?? 0 },
+    task: Object.keys(payload).length > 0 ? { ...task, payload } : task,
     modelSpec: message.modelSpec,
     modelVersion: message.modelVersion,
     deadlineMs: message.deadlineMs,
     weightSpecs: tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
+    ...(classifier ? { classifier } : {}),
   };
 }
 
@@ -94,6 +142,8 @@ export interface UpdateWireOptions {
 }
 
 export function updateToWire(update: ClientUpdate, options: UpdateWireOptions): wire.Update {
+  refuseUnmapped(update.payload, UPDATE_PAYLOAD_KEYS, `update for round ${options.round}`);
+  const stats = update.payload?.stats as EmbeddingStats | undefined;
   const delta = options.encoding !== 'f32';
   const weights = delta ? update.weights.map((w, i) => subtract(w, options.reference[i]!)) : update.weights;
   return {
@@ -104,6 +154,7 @@ export function updateToWire(update: ClientUpdate, options: UpdateWireOptions): 
     localSteps: update.localSteps ?? 0,
     kind: delta ? 'delta' : 'weights',
     weights: bundleFromWeights(weights, options.weightSpecs, options.encoding),
+    ...(stats ? { statistics: statisticsToWire(stats) } : {}),
     metrics: { ...update.metrics },
     extraTensors: {},
   };
@@ -121,12 +172,22 @@ export const MAX_UPDATE_SAMPLES = 2 ** 40;
 /**
  * An update as the coordinator receives it, validated before it can reach an aggregator: tensor names and shapes
  * are the model's, every value is finite (also after adding a delta), the sample count is a positive integer.
+ * Class statistics are taken only where the coordinator collects them (`statistics`: its embedding shape) and
+ * only if they pass every check the geometry pool relies on; otherwise the whole update is refused.
  */
-export function updateFromWire(message: wire.Update, weightSpecs: readonly WeightSpec[], reference: WeightList): ClientUpdate {
+export function updateFromWire(
+  message: wire.Update,
+  weightSpecs: readonly WeightSpec[],
+  reference: WeightList,
+  statistics?: { readonly numClasses: number; readonly dim: number },
+): ClientUpdate {
   const { numSamples } = message;
   if (!Number.isInteger(numSamples) || numSamples < 1 || numSamples > MAX_UPDATE_SAMPLES) {
     throw new WireError('BAD_VALUE', `update from ${message.clientId}: numSamples ${numSamples} is not an integer in [1, 2^40]`);
   }
+  const where = `update from ${message.clientId}`;
+  if (message.statistics && !statistics) throw new WireError('BAD_VALUE', `${where}: carries class statistics, which this coordinator does not collect`);
+  const stats = message.statistics && statistics ? statisticsFromWire(message.statistics, statistics, where) : undefined;
   const decoded = weightsFromBundle(message.weights, weightSpecs);
   const weights = message.kind === 'delta' ? decoded.map((d, i) => addChecked(d, reference[i]!, weightSpecs[i]!.name)) : decoded;
   return {
@@ -135,6 +196,7 @@ export function updateFromWire(message: wire.Update, weightSpecs: readonly Weigh
     weights,
     localSteps: message.localSteps,
     metrics: { ...message.metrics },
+    ...(stats ? { payload: { stats } } : {}),
   };
 }
 

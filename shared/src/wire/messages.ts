@@ -94,7 +94,7 @@ export interface FixedClassifier {
   numClasses: number;
   dim: number;
   seed: number;
-  /** SHA-256 of the [dim, numClasses] matrix encoded as f32 (see `tensorChecksum`). */
+  /** SHA-256 (32 bytes) of the canonical spec and the matrix: the classifier module's `checksumOf`. */
   checksum: Uint8Array;
   weights?: TensorBundle;
   params: Record<string, number>;

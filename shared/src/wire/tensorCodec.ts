@@ -1,4 +1,3 @@
-import { sha256 } from '@noble/hashes/sha2';
 import type { WeightList, WeightSpec } from '../tensor/weights.ts';
 import { WireError } from './errors.ts';
 import type { Encoding, Tensor, TensorBundle } from './messages.ts';
@@ -258,9 +257,4 @@ export function bundleFromWeights(weights: WeightList, spec: readonly WeightSpec
 /** A bundle as a model's weights, checked against the model's `spec`. */
 export function weightsFromBundle(bundle: TensorBundle, spec: readonly WeightSpec[]): WeightList {
   return decodeBundle(bundle, spec).map((t) => t.values);
-}
-
-/** SHA-256 of values encoded as f32: the checksum FixedClassifier carries. */
-export function tensorChecksum(values: Float32Array): Uint8Array {
-  return sha256(encodeF32(values));
 }

@@ -11,10 +11,11 @@ const specs = [
 const weights = [Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), Float32Array.from([0.1, -0.2, 0.3])];
 const train = localTrainSchema.parse({ epochs: 2, batchSize: 16, lr: 0.03, optimizer: 'sgd', momentum: 0.9, weightDecay: 1e-4, proximalMu: 0.01 });
 const task: RoundTask = { round: 4, weights, train, seed: 77 };
+const model = () => ({ weightSpecs: specs, numClasses: 3, embeddingDim: 4 });
 
 test('a round task survives the wire with its weights, training settings and run seed', () => {
   const message = roundTaskToWire(task, { modelSpec: 'm', weightSpecs: specs, encoding: 'f32', deadlineMs: 5000 });
-  const received = roundTaskFromWire(message, specs);
+  const received = roundTaskFromWire(message, model);
   assert.deepEqual(received.task, task);
   assert.equal(received.modelVersion, 3);
   assert.deepEqual(received.weightSpecs, specs);
@@ -22,7 +23,7 @@ test('a round task survives the wire with its weights, training settings and run
 
 test('a task whose weights do not fit the client model is refused', () => {
   const message = roundTaskToWire(task, { modelSpec: 'm', weightSpecs: specs, encoding: 'f32', deadlineMs: 5000 });
-  assert.throws(() => roundTaskFromWire(message, [specs[0]!]), { code: 'SPEC_MISMATCH' });
+  assert.throws(() => roundTaskFromWire(message, () => ({ ...model(), weightSpecs: [specs[0]!] })), { code: 'SPEC_MISMATCH' });
 });
 
 test('a lossy update travels as a delta and comes back close to the trained weights', () => {

@@ -1,6 +1,8 @@
+import { buildFixedClassifier } from '../../src/math/classifiers/index.ts';
 import { Rng } from '../../src/math/rng.ts';
 import { PROTOCOL_VERSION, type Envelope, type Payload, type TensorBundle } from '../../src/wire/messages.ts';
-import { encodeBundle, tensorChecksum, type NamedTensor } from '../../src/wire/tensorCodec.ts';
+import { classifierToWire } from '../../src/wire/methodPayload.ts';
+import { encodeBundle, type NamedTensor } from '../../src/wire/tensorCodec.ts';
 
 /** Fully populated examples of every payload, optional fields set, for round-trip tests. */
 
@@ -23,7 +25,8 @@ export function envelopeOf(payload: Payload, messageId = 'msg-1'): Envelope {
 export function samplePayloads(): Payload[] {
   const rng = new Rng('wire-fixtures');
   const weights: TensorBundle = encodeBundle(smallModel(rng), 'f32');
-  const etf = randomValues(rng, 8 * 3);
+  // A real classifier, so that its checksum is the one receivers verify (spec and weights, see checksumOf).
+  const classifier = classifierToWire(buildFixedClassifier({ type: 'sparse-etf', numClasses: 3, dim: 8, seed: 42 }), true);
   const dim = 3;
   return [
     {
@@ -63,15 +66,7 @@ export function samplePayloads(): Payload[] {
           flags: { balanced_softmax: true, feature_synthesis: false },
           params: { prototype_lambda: 0.1, temperature_init: 10 },
         },
-        classifier: {
-          type: 'simplex_etf',
-          numClasses: 3,
-          dim: 8,
-          seed: 42,
-          checksum: tensorChecksum(etf),
-          weights: encodeBundle([{ name: 'etf', shape: [8, 3], values: etf }], 'f32'),
-          params: { sparsity: 0.6 },
-        },
+        classifier,
         geometry: {
           round: 10,
           dim,

@@ -39,7 +39,17 @@ const configObject = z
     backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     /** Worker threads training clients in parallel; `auto` = one per core. Results do not depend on it. */
     threads: z.union([z.number().int().positive(), z.literal('auto')]).default(1),
-    evaluation: z.object({ batchSize: z.number().int().positive().default(1000) }).strict().default({ batchSize: 1000 }),
+    evaluation: z
+      .object({
+        batchSize: z.number().int().positive().default(1000),
+        /** After the last round: each client fine-tunes the head on its own data (0 epochs turns this off). */
+        personalization: z
+          .object({ epochs: z.number().int().min(0).default(1), maxClients: z.number().int().positive().default(20) })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -4,12 +4,12 @@ const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'n
 
 /** A Markdown table comparing runs (also readable as plain text in a terminal). */
 export function comparisonTable(runs: ReadonlyArray<{ label: string; result: SimulationResult }>): string {
-  const header = '| method | last-round accuracy | mean of last 5 | personalised accuracy | seconds/round | MB per round |';
-  const rule = '|---|---|---|---|---|---|';
+  const header = '| method | last-round accuracy | mean of last 5 | personalised accuracy | personalised, head fine-tuned | seconds/round | MB per round |';
+  const rule = '|---|---|---|---|---|---|---|';
   const rows = runs.map(({ label, result }) => {
     const secs = result.rounds.reduce((s, r) => s + r.seconds, 0) / result.rounds.length;
     const mb = result.rounds.reduce((s, r) => s + r.bytesUp + r.bytesDown, 0) / result.rounds.length / 1e6;
-    return `| ${label} | ${pct(result.final.testAccuracy)} | ${pct(result.final.testAccuracyLast5)} | ${pct(result.final.personalizedAccuracy ?? Number.NaN)} | ${secs.toFixed(1)} | ${mb.toFixed(1)} |`;
+    return `| ${label} | ${pct(result.final.testAccuracy)} | ${pct(result.final.testAccuracyLast5)} | ${pct(result.final.personalizedAccuracy ?? Number.NaN)} | ${pct(result.final.fineTunedPersonalizedAccuracy ?? Number.NaN)} | ${secs.toFixed(1)} | ${mb.toFixed(1)} |`;
   });
   return [header, rule, ...rows].join('\n');
 }

@@ -31,6 +31,8 @@ export interface SimulationResult {
   classifier?: SimulationRun['classifier'];
   rounds: RoundEntry[];
   final: { rounds: number; testAccuracy: number; testAccuracyLast5: number; [extra: string]: number };
+  /** Present when clients fine-tuned the final model's head locally (evaluation.personalization). */
+  personalization?: NonNullable<SimulationRun['personalization']>;
 }
 
 function roundEntry(record: RoundRecord): RoundEntry {
@@ -83,7 +85,9 @@ export function buildResult(run: SimulationRun): SimulationResult {
       testAccuracy: accuracies.at(-1) ?? Number.NaN,
       testAccuracyLast5: meanOfLast(accuracies, 5),
       personalizedAccuracy: Number(rounds.at(-1)?.personalizedAccuracy ?? Number.NaN),
+      ...(run.personalization ? { fineTunedPersonalizedAccuracy: run.personalization.accuracy } : {}),
     },
+    ...(run.personalization ? { personalization: run.personalization } : {}),
   };
 }
 

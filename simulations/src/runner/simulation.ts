@@ -1,19 +1,20 @@
 import { availableParallelism } from 'node:os';
 import { classCounts, type Dataset } from '@geofed/shared/data/dataset';
 import { loadDataset } from '@geofed/shared/data/registry';
-import { resolveMethod, type MethodPlan } from '@geofed/shared/config/method';
+import type { MethodPlan } from '@geofed/shared/config/method';
 import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
-import { buildFixedClassifier, type FixedClassifier } from '@geofed/shared/math/classifiers/index';
-import { buildModel, type GeoModel, type HeadSpec } from '@geofed/shared/models/geoModel';
+import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
 import { evaluate } from '@geofed/shared/models/evaluate';
 import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
 import { checkTransforms, partition } from '@geofed/shared/partition/index';
+import type { WeightList } from '@geofed/shared/tensor/weights';
 import { initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
 import { createStrategy } from '@geofed/coordinator/strategies/index';
 import { RoundEngine, type RoundRecord } from '@geofed/coordinator/engine/roundEngine';
-import { GeometryMethod } from '@geofed/coordinator/methods/geometryMethod';
+import { setupMethod } from '@geofed/coordinator/methods/methodSetup';
 import type { ClientPool } from '@geofed/coordinator/engine/clientPool';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
+import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
 import { WorkerPool } from './workerPool.ts';
 
@@ -43,29 +44,8 @@ export interface SimulationRun {
   geometry: GeometrySnapshot | undefined;
   threads: number;
   rounds: RoundRecord[];
-}
-
-/** FedProx's proximal weight when the method is fedprox and local.proximalMu is not set (design.md section 2). */
-const FEDPROX_DEFAULT_MU = 0.01;
-
-function fixedClassifierFor(config: SimulationConfig, numClasses: number): FixedClassifier {
-  const type = config.classifier.type === undefined || config.classifier.type === 'learned' ? 'etf' : config.classifier.type;
-  return buildFixedClassifier({ type, numClasses, dim: config.classifier.dim, seed: config.classifier.seed });
-}
-
-/**
- * Accuracy on a test set drawn with each client's own label distribution, averaged over clients: per-class
- * accuracy weighted by the client's class shares (the expectation such a test set would give).
- */
-export function personalizedAccuracy(perClass: ReadonlyArray<[number, number]>, clientCounts: readonly number[][]): number {
-  const classAccuracy = perClass.map(([correct, total]) => (total > 0 ? correct / total : 0));
-  const perClient = clientCounts
-    .map((counts) => {
-      const n = counts.reduce((a, b) => a + b, 0);
-      return n === 0 ? undefined : counts.reduce((s, c, k) => s + (c / n) * classAccuracy[k]!, 0);
-    })
-    .filter((a): a is number => a !== undefined);
-  return perClient.reduce((a, b) => a + b, 0) / perClient.length;
+  /** Personalised accuracy after each client fine-tunes the final model's head locally. */
+  personalization: FineTunedPersonalization | undefined;
 }
 
 function makeClients(config: SimulationConfig, dataset: Dataset): VirtualClient[] {
@@ -96,34 +76,20 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   const dataset = await loadDataset(config.dataset);
   const clients = makeClients(config, dataset);
   const shape = { inputShape: dataset.inputShape, numClasses: dataset.numClasses };
-  const plan = resolveMethod(config.method, config.classifier);
-  const classifier = plan.fixedClassifier ? fixedClassifierFor(config, dataset.numClasses) : undefined;
-  const head: HeadSpec = classifier
-    ? { kind: 'fixed', classifier: classifier.weights, dim: classifier.dim, initialTemperature: config.classifier.temperature }
-    : { kind: 'learned' };
+  const setup = setupMethod({ method: config.method, classifier: config.classifier, numClasses: dataset.numClasses, seed: config.seed });
+  const { plan, classifier, head } = setup;
   const model: GeoModel = buildModel(config.model, shape, config.seed, head);
-  const method = new GeometryMethod({
-    plan,
-    geometry: {
-      numClasses: dataset.numClasses,
-      dim: model.embeddingDim,
-      minCount: config.method.geometry.minCount,
-      rank: { varianceFraction: config.method.geometry.varianceFraction },
-      maxRank: config.method.geometry.maxRank,
-      seed: config.seed,
-    },
-    refreshEvery: config.method.refreshEvery,
-    classifierBytes: classifier ? classifier.weights.length * 4 : 0,
-  });
+  const method = setup.serverMethod(model.embeddingDim);
   const clientCounts = clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices));
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
   const threads = threadCount(config, clients.length);
 
-  const pool: ClientPool & { close?(): Promise<void> } =
+  const workers =
     threads > 1
       ? await WorkerPool.start(
           {
             split: dataset.train,
+            test: dataset.test,
             ...shape,
             model: config.model,
             head,
@@ -133,26 +99,31 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
           },
           threads,
         )
-      : new InProcessPool(model, dataset.train, clients);
+      : undefined;
+  const pool: ClientPool & { close?(): Promise<void> } = workers ?? new InProcessPool(model, dataset.train, clients);
 
+  const evaluateHere = (weights: WeightList) => {
+    model.setWeights(weights);
+    return evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
+  };
   const engine = new RoundEngine({
     strategy: createStrategy(config.strategy),
     pool,
     initialWeights,
-    train: plan.name === 'fedprox' && config.local.proximalMu === 0 ? { ...config.local, proximalMu: FEDPROX_DEFAULT_MU } : config.local,
+    train: setup.train(config.local),
     method,
     seed: config.seed,
     fractionPerRound: config.mode === 'centralized' ? 1 : config.fractionPerRound,
     minClientsPerRound: config.minClientsPerRound,
-    evaluate(weights) {
-      model.setWeights(weights);
-      const evaluation = evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
+    async evaluate(weights) {
+      const evaluation = workers ? await workers.evaluate(weights, config.evaluation.batchSize) : evaluateHere(weights);
       return { ...evaluation, extra: { personalizedAccuracy: personalizedAccuracy(evaluation.perClass, clientCounts) } };
     },
   });
 
   hooks.onReady?.({ dataset, clients, backend, threads });
   const rounds: RoundRecord[] = [];
+  let personalization: FineTunedPersonalization | undefined;
   try {
     for (let r = 0; r < config.rounds; r++) {
       const record = await engine.runRound();
@@ -161,6 +132,18 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
       // Let timers and messages (job cancellation, progress, parent-alive checks) run between rounds.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    personalization = await fineTunedPersonalization({
+      model,
+      weights: engine.globalWeights,
+      train: dataset.train,
+      test: dataset.test,
+      clients: config.mode === 'centralized' ? [] : clients,
+      clientCounts,
+      local: config.local,
+      settings: config.evaluation.personalization,
+      seed: config.seed,
+      evaluationBatchSize: config.evaluation.batchSize,
+    });
   } finally {
     await pool.close?.();
     model.dispose();
@@ -183,5 +166,6 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     geometry: method.latestSnapshot,
     threads,
     rounds,
+    personalization,
   };
 }

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runRoundTask } from '@geofed/client/runTask';
+import { evaluateRows } from '@geofed/shared/models/evaluate';
 import { buildModel } from '@geofed/shared/models/geoModel';
 import { initBackend } from '@geofed/shared/tf/backend';
 import { clientData } from './virtualClients.ts';
@@ -16,18 +17,29 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-// Tasks arrive one at a time per worker (the pool waits for each answer), so handling them in order is enough.
+async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'evaluate') {
+    try {
+      model.setWeights(message.weights);
+      send({ type: 'evaluated', part: evaluateRows(model, setup.test, message.batchSize, message.fromRow, message.toRow) });
+    } catch (e) {
+      send({ type: 'evaluationFailed', reason: (e as Error).message });
+    }
+    return;
+  }
+  const client = clients.get(message.clientId);
+  try {
+    if (!client) throw new Error(`unknown client ${message.clientId}`);
+    const update = await runRoundTask(model, clientData(setup.split, setup.inputShape, client), client.id, message.task);
+    send({ type: 'done', job: message.job, update }, update.weights.map((w) => w.buffer as ArrayBuffer));
+  } catch (e) {
+    send({ type: 'failed', job: message.job, clientId: message.clientId, reason: (e as Error).message });
+  }
+}
+
+// Messages arrive one at a time per worker (the pool waits for each answer), so handling them in order is enough.
 let queue = Promise.resolve();
 port.on('message', (message: ToWorker) => {
-  queue = queue.then(async () => {
-    const client = clients.get(message.clientId);
-    try {
-      if (!client) throw new Error(`unknown client ${message.clientId}`);
-      const update = await runRoundTask(model, clientData(setup.split, setup.inputShape, client), client.id, message.task);
-      send({ type: 'done', job: message.job, update }, update.weights.map((w) => w.buffer as ArrayBuffer));
-    } catch (e) {
-      send({ type: 'failed', job: message.job, clientId: message.clientId, reason: (e as Error).message });
-    }
-  });
+  queue = queue.then(() => handle(message));
 });
 send({ type: 'ready', backend: info.name });

@@ -1,5 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { RoundTask } from '@geofed/shared/federation/task';
+import { batchRanges, combineEvaluations, type Evaluation, type EvaluationPart } from '@geofed/shared/models/evaluate';
+import type { WeightList } from '@geofed/shared/tensor/weights';
 import { startTsWorker } from '@geofed/shared/runtime/tsRuntime';
 import type { ClientOutcome, ClientPool } from '@geofed/coordinator/engine/clientPool';
 import { outcomeOf } from './virtualClients.ts';
@@ -14,6 +16,8 @@ export class WorkerPool implements ClientPool {
   private constructor(
     private readonly workers: Worker[],
     private readonly ids: readonly string[],
+    private readonly testRows: number,
+    private readonly numClasses: number,
   ) {}
 
   static async start(setup: WorkerSetup, threads: number): Promise<WorkerPool> {
@@ -29,7 +33,7 @@ export class WorkerPool implements ClientPool {
           }),
       ),
     );
-    return new WorkerPool(workers, setup.clients.map((c) => c.id));
+    return new WorkerPool(workers, setup.clients.map((c) => c.id), setup.test.n, setup.numClasses);
   }
 
   available(): readonly string[] {
@@ -84,7 +88,38 @@ export class WorkerPool implements ClientPool {
     await all;
   }
 
+  /**
+   * The model with `weights` evaluated on the test split, each worker taking a contiguous share of the batches
+   * (between rounds the workers are idle, and one thread alone would leave the other cores waiting).
+   */
+  async evaluate(weights: WeightList, batchSize: number): Promise<Evaluation> {
+    const ranges = batchRanges(this.testRows, batchSize, this.workers.length);
+    const parts = await Promise.all(
+      ranges.map(([fromRow, toRow], i) => evaluateOn(this.workers[i]!, { type: 'evaluate', weights, batchSize, fromRow, toRow })),
+    );
+    return combineEvaluations(parts, this.numClasses);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+function evaluateOn(worker: Worker, message: Extract<ToWorker, { type: 'evaluate' }>): Promise<EvaluationPart> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: FromWorker) => {
+      if (m.type !== 'evaluated' && m.type !== 'evaluationFailed') return;
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      if (m.type === 'evaluated') resolve(m.part);
+      else reject(new Error(`evaluation on a worker thread failed: ${m.reason}`));
+    };
+    const onError = (e: Error) => {
+      worker.off('message', onMessage);
+      reject(e);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.postMessage(message);
+  });
 }

@@ -8,6 +8,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeGeometryPlot } from '@geofed/simulations/report/geometryPlot';
+import { personalizedAccuracy } from '@geofed/simulations/runner/personalization';
 
 const skewed = (overrides: string[]) =>
   parseSimulationConfig(
@@ -79,4 +80,33 @@ test('fedproto keeps a learned head and pools prototypes', async () => {
   assert.equal(run.method.fixedClassifier, false);
   assert.equal(run.method.prototypes, true);
   assert.ok(run.geometry, 'fedproto pools prototypes too');
+});
+
+test('personalizedAccuracy weights per-class accuracy by each client label share, then averages clients', () => {
+  const perClass: Array<[number, number]> = [
+    [9, 10],
+    [5, 10],
+    [0, 10],
+  ];
+  // Client A: classes 0 and 1 equally -> 0.7; client B: only class 2 -> 0; an empty client is left out.
+  assert.equal(personalizedAccuracy(perClass, [[5, 5, 0], [0, 0, 3], [0, 0, 0]]), 0.35);
+});
+
+test('fine-tuning the head on local data raises accuracy under each client own label distribution', async () => {
+  const run = await runSimulation(skewed([]));
+  const result = buildResult(run);
+  assert.ok(run.personalization, 'personalisation runs by default');
+  assert.equal(run.personalization.clients, 4);
+  const global = result.final.personalizedAccuracy!;
+  const tuned = result.final.fineTunedPersonalizedAccuracy!;
+  assert.ok(tuned > global, `fine-tuned ${tuned} should beat the global model's ${global}`);
+  assert.ok(tuned <= 1);
+});
+
+test('personalisation samples at most maxClients clients and can be turned off', async () => {
+  const sampled = await runSimulation(skewed(['evaluation.personalization.maxClients=2']));
+  assert.equal(sampled.personalization?.clients, 2);
+  const off = await runSimulation(skewed(['evaluation.personalization.epochs=0']));
+  assert.equal(off.personalization, undefined);
+  assert.equal('fineTunedPersonalizedAccuracy' in buildResult(off).final, false);
 });

@@ -35,6 +35,11 @@ test('training on worker threads gives exactly the sequential result', async () 
   const threaded = await runSimulation(small(['threads=2']));
   assert.equal(threaded.threads, 2);
   assert.deepEqual(accuracies(threaded), accuracies(sequential));
+  // The test set is evaluated in shares on the workers; the batch losses combine in order to the same number.
+  assert.deepEqual(
+    threaded.rounds.map((r) => [r.testLoss, r.personalizedAccuracy]),
+    sequential.rounds.map((r) => [r.testLoss, r.personalizedAccuracy]),
+  );
 });
 
 test('a federated run learns: accuracy rises over rounds and beats chance', async () => {

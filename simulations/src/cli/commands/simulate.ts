@@ -45,6 +45,10 @@ export function register(program: Command): void {
       process.stdout.write(
         `final test accuracy ${(100 * result.final.testAccuracy).toFixed(2)}% (round ${result.final.rounds}), ` +
           `mean of last 5 rounds ${(100 * result.final.testAccuracyLast5).toFixed(2)}%\n` +
+          (result.personalization
+            ? `personalised accuracy (each client's label mix): global model ${(100 * result.final.personalizedAccuracy).toFixed(2)}%, ` +
+              `after ${result.personalization.epochs} epoch(s) of local head fine-tuning ${(100 * result.personalization.accuracy).toFixed(2)}%\n`
+            : '') +
           `wrote ${file} and ${pictures.join(', ')}\n`,
       );
     });
