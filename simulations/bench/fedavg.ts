@@ -1,5 +1,5 @@
 /**
- * npm run bench:fedavg [-- --seeds 0,1,2 --rounds 20 --only "IID FedAvg,centralized"]
+ * npm run bench:fedavg [-- --seeds 0,1,2 --rounds 20 --only "IID FedAvg,centralized" --resume]
  * Fashion-MNIST, MLP 784-200-200-10, 10 clients, {IID, Dir(0.5), Dir(0.1)} x {FedAvg, FedProx, FedAdam} plus
  * centralized; prints a table (accuracy of the last round and mean of the last 5, mean ± std over seeds, seconds per
  * round, local samples per second, peak memory) and writes it to simulations/bench/results/fedavg.md.
@@ -29,7 +29,7 @@ const grid: GridRun[] = [
 const rows: string[] = [];
 for (const run of grid) {
   const results = [];
-  for (const seed of args.seeds) results.push(await runInChild(run, seed));
+  for (const seed of args.seeds) results.push(await runInChild(run, seed, args.cache));
   const secs = results.flatMap((r) => r.rounds.map((x) => x.seconds));
   const samplesPerRound = results[0]!.clientClassCounts.flat().reduce((a, b) => a + b, 0);
   const { mean: secPerRound } = meanStd(secs);

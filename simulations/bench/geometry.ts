@@ -1,5 +1,5 @@
 /**
- * npm run bench:geometry [-- --seeds 0,1,2 --rounds 20 --only "10 clients Dir(0.1)"]
+ * npm run bench:geometry [-- --seeds 0,1,2 --rounds 20 --only "10 clients Dir(0.1)" --methods "fedavg,geofed" --resume]
  * Fashion-MNIST, MLP 784-200-200-10 (z = the last hidden layer), settings {10 clients Dir(0.1), 10 clients shards with
  * 2 classes each, 100 clients Dir(0.1) with 10% per round} x methods {fedavg, fedprox, fedproto, fedetf, geofed and
  * geofed ablations}; accuracy of the last round and mean of the last 5 (mean ± std over seeds), personalised
@@ -43,19 +43,21 @@ for (const [setting, settingOverrides] of settings) {
   if (args.only && !setting.toLowerCase().includes(args.only.toLowerCase())) continue;
   const runs = new Map<string, SimulationResult[]>();
   for (const [label, overrides] of methods) {
+    if (args.methods && !args.methods.includes(label.toLowerCase())) continue;
     const results: SimulationResult[] = [];
     for (const seed of args.seeds) {
-      results.push(await runInChild({ label: `${setting} ${label}`, config: CONFIG, overrides: [...settingOverrides, ...overrides, `rounds=${args.rounds}`] }, seed));
+      const run = { label: `${setting} ${label}`, config: CONFIG, overrides: [...settingOverrides, ...overrides, `rounds=${args.rounds}`] };
+      results.push(await runInChild(run, seed, args.cache));
     }
     runs.set(label, results);
   }
-  const fedavgFinal = runs.get('fedavg')!.map((r) => r.final.testAccuracy);
+  const fedavgFinal = runs.get('fedavg')?.map((r) => r.final.testAccuracy);
   const rows = [...runs].map(([label, results]) => {
-    const reach = results.map((r, i) => roundsTo(r, fedavgFinal[i]!));
+    const reach = results.map((r, i) => (fedavgFinal ? (roundsTo(r, fedavgFinal[i]!) ?? `>${args.rounds}`) : 'n/a'));
     const mb = meanStd(results.map((r) => r.rounds.reduce((s, x) => s + x.bytesUp + x.bytesDown, 0) / r.rounds.length / 1e6)).mean;
     return (
       `| ${label} | ${pctPm(results.map((r) => last5At(r, midRound)))} | ${pctPm(results.map((r) => r.final.testAccuracy))} | ${pctPm(results.map((r) => r.final.testAccuracyLast5))} | ` +
-      `${pctPm(results.map((r) => r.final.personalizedAccuracy ?? Number.NaN))} | ${reach.map((x) => x ?? '>' + args.rounds).join(', ')} | ${mb.toFixed(1)} |`
+      `${pctPm(results.map((r) => r.final.personalizedAccuracy ?? Number.NaN))} | ${reach.join(', ')} | ${mb.toFixed(1)} |`
     );
   });
   const table = [
