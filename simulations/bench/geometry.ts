@@ -7,14 +7,17 @@
  * one curve picture per setting.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 import { writeCurves } from '../src/report/curves.ts';
 import type { SimulationResult } from '../src/report/result.ts';
 import { benchArgs, meanStd, pctPm, runInChild } from './lib/runGrid.ts';
 
 const CONFIG = new URL('../configs/fmnist-dir01.yaml', import.meta.url).pathname;
-const RESULTS = new URL('./results/', import.meta.url).pathname;
 const args = benchArgs(process.argv.slice(2), { seeds: [0, 1, 2], rounds: 20 });
+/** The table (`--out FILE`, default results/geometry.md); curve pictures go beside it, named after it. */
+const OUT = args.out ?? new URL('./results/geometry.md', import.meta.url).pathname;
+const PICTURE_PREFIX = basename(OUT, '.md');
 
 const settings: Array<[string, string[]]> = [
   ['10 clients Dir(0.1)', []],
@@ -40,7 +43,7 @@ const last5At = (r: SimulationResult, round: number) => meanStd(r.rounds.slice(M
 
 const sections: string[] = [];
 for (const [setting, settingOverrides] of settings) {
-  if (args.only && !setting.toLowerCase().includes(args.only.toLowerCase())) continue;
+  if (args.only && !args.only.split(',').some((o) => setting.toLowerCase().includes(o.trim().toLowerCase()))) continue;
   const runs = new Map<string, SimulationResult[]>();
   for (const [label, overrides] of methods) {
     if (args.methods && !args.methods.includes(label.toLowerCase())) continue;
@@ -57,26 +60,26 @@ for (const [setting, settingOverrides] of settings) {
     const mb = meanStd(results.map((r) => r.rounds.reduce((s, x) => s + x.bytesUp + x.bytesDown, 0) / r.rounds.length / 1e6)).mean;
     return (
       `| ${label} | ${pctPm(results.map((r) => last5At(r, midRound)))} | ${pctPm(results.map((r) => r.final.testAccuracy))} | ${pctPm(results.map((r) => r.final.testAccuracyLast5))} | ` +
-      `${pctPm(results.map((r) => r.final.personalizedAccuracy ?? Number.NaN))} | ${reach.join(', ')} | ${mb.toFixed(1)} |`
+      `${pctPm(results.map((r) => r.final.personalizedAccuracy ?? Number.NaN))} | ${pctPm(results.map((r) => r.final.fineTunedPersonalizedAccuracy ?? Number.NaN))} | ${reach.join(', ')} | ${mb.toFixed(1)} |`
     );
   });
   const table = [
     `### ${setting}`,
     '',
-    `| method | last-5 mean % at round ${midRound} | last-round accuracy % | last-5 mean % | personalised % | rounds to FedAvg's final accuracy (per seed) | MB/round |`,
-    '|---|---|---|---|---|---|---|',
+    `| method | last-5 mean % at round ${midRound} | last-round accuracy % | last-5 mean % | personalised % | personalised, head fine-tuned % | rounds to FedAvg's final accuracy (per seed) | MB/round |`,
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
   process.stdout.write(`\n${table}\n`);
   const slug = setting.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-  await writeCurves(`${RESULTS}geometry-${slug}.png`, `Fashion-MNIST, ${setting} (seed ${args.seeds[0]})`, [...runs].map(([label, r]) => ({ label, rounds: r[0]!.rounds })));
-  sections.push(`${table}\n\n![curves](geometry-${slug}.png)`);
+  mkdirSync(dirname(OUT), { recursive: true });
+  await writeCurves(join(dirname(OUT), `${PICTURE_PREFIX}-${slug}.png`), `Fashion-MNIST, ${setting} (seed ${args.seeds[0]})`, [...runs].map(([label, r]) => ({ label, rounds: r[0]!.rounds })));
+  sections.push(`${table}\n\n![curves](${PICTURE_PREFIX}-${slug}.png)`);
 }
 
-mkdirSync(RESULTS, { recursive: true });
 const header =
   `Command: \`npm run bench:geometry -- ${process.argv.slice(2).join(' ')}\`  \n` +
   `Date: ${new Date().toISOString().slice(0, 10)}; seeds ${args.seeds.join(', ')}; ${args.rounds} rounds; Node ${process.version}; ${cpus()[0]?.model} x ${cpus().length}. ` +
   `Fashion-MNIST, MLP 784-200-200-10, 1 local epoch, batch 32, SGD lr 0.05, sample-weighted FedAvg aggregation.\n\n`;
-writeFileSync(`${RESULTS}geometry.md`, `# bench:geometry\n\n${header}${sections.join('\n\n')}\n`);
-process.stdout.write(`wrote ${RESULTS}geometry.md\n`);
+writeFileSync(OUT, `# bench:geometry\n\n${header}${sections.join('\n\n')}\n`);
+process.stdout.write(`wrote ${OUT}\n`);
