@@ -13,16 +13,16 @@ import { writeCurves } from '../src/report/curves.ts';
 import type { SimulationResult } from '../src/report/result.ts';
 import { benchArgs, meanStd, pctPm, runInChild } from './lib/runGrid.ts';
 
-const CONFIG = new URL('../configs/fmnist-dir01.yaml', import.meta.url).pathname;
+const config = (file: string) => new URL(`../configs/${file}`, import.meta.url).pathname;
 const args = benchArgs(process.argv.slice(2), { seeds: [0, 1, 2], rounds: 20 });
 /** The table (`--out FILE`, default results/geometry.md); curve pictures go beside it, named after it. */
 const OUT = args.out ?? new URL('./results/geometry.md', import.meta.url).pathname;
 const PICTURE_PREFIX = basename(OUT, '.md');
 
-const settings: Array<[string, string[]]> = [
-  ['10 clients Dir(0.1)', []],
-  ['10 clients shards k=2', ['partition.scheme=shards', 'partition.classesPerClient=2']],
-  ['100 clients Dir(0.1) 10%', ['clients=100', 'fractionPerRound=0.1']],
+const settings: Array<[string, string, string[]]> = [
+  ['10 clients Dir(0.1)', config('fmnist-dir01.yaml'), []],
+  ['10 clients shards k=2', config('fmnist-shards2.yaml'), []],
+  ['100 clients Dir(0.1) 10%', config('fmnist-dir01.yaml'), ['clients=100', 'fractionPerRound=0.1']],
 ];
 const methods: Array<[string, string[]]> = [
   ['fedavg', ['method.name=fedavg']],
@@ -42,14 +42,14 @@ const midRound = Math.floor(args.rounds / 2);
 const last5At = (r: SimulationResult, round: number) => meanStd(r.rounds.slice(Math.max(0, round - 5), round).map((x) => x.testAccuracy)).mean;
 
 const sections: string[] = [];
-for (const [setting, settingOverrides] of settings) {
+for (const [setting, settingConfig, settingOverrides] of settings) {
   if (args.only && !args.only.split(',').some((o) => setting.toLowerCase().includes(o.trim().toLowerCase()))) continue;
   const runs = new Map<string, SimulationResult[]>();
   for (const [label, overrides] of methods) {
     if (args.methods && !args.methods.includes(label.toLowerCase())) continue;
     const results: SimulationResult[] = [];
     for (const seed of args.seeds) {
-      const run = { label: `${setting} ${label}`, config: CONFIG, overrides: [...settingOverrides, ...overrides, `rounds=${args.rounds}`] };
+      const run = { label: `${setting} ${label}`, config: settingConfig, overrides: [...settingOverrides, ...overrides, `rounds=${args.rounds}`] };
       results.push(await runInChild(run, seed, args.cache));
     }
     runs.set(label, results);
