@@ -112,11 +112,16 @@ function tridiagonalize(a: Float64Array, n: number) {
 
 /** Diagonalises the tridiagonal (d, e) in place, rotating the rows of zT alongside. */
 function implicitQL(d: Float64Array, e: Float64Array, zT: Float64Array, n: number): void {
+  // An off-diagonal is negligible next to the matrix's scale seen so far (EISPACK tql2's test). A test against its
+  // two diagonal neighbours alone can never pass when both are (nearly) zero, as in the null space of a covariance
+  // estimated from fewer samples than dimensions.
+  let scale = 0;
   for (let l = 0; l < n; l++) {
+    scale = Math.max(scale, Math.abs(d[l]!) + Math.abs(e[l]!));
     let sweeps = 0;
     for (;;) {
       let m = l;
-      while (m < n - 1 && Math.abs(e[m]!) > Number.EPSILON * (Math.abs(d[m]!) + Math.abs(d[m + 1]!))) m++;
+      while (m < n - 1 && Math.abs(e[m]!) > Number.EPSILON * scale) m++;
       if (m === l) break;
       if (++sweeps > MAX_QL_SWEEPS_PER_EIGENVALUE) {
         throw new Error(`symmetricEigen: QL iteration did not converge for eigenvalue ${l}`);

@@ -66,3 +66,37 @@ test('a larger random spectrum (n = 150) keeps eigenvalue errors near rounding',
 test('rejects a non-finite entry with its position', () => {
   assert.throws(() => symmetricEigen(Float64Array.of(1, NaN, NaN, 1), 2), /entry \(0, 1\) is not finite/);
 });
+
+/** Sample covariances of ReLU-like features from fewer samples than dimensions, some features always zero. */
+function* rankDeficientCovariances(d: number, count: number): Generator<{ a: Float64Array; samples: number }> {
+  const rng = new Rng(1);
+  for (let t = 0; t < count; t++) {
+    const samples = 2 + (t % 15);
+    const dead = (t * 7) % 150;
+    const scale = t % 2 ? 1e-3 : 10;
+    const x = Array.from({ length: samples }, () => Float64Array.from({ length: d }, (_, j) => (j < dead ? 0 : Math.max(0, rng.normal()) * scale)));
+    const mean = new Float64Array(d);
+    for (const row of x) for (let j = 0; j < d; j++) mean[j]! += row[j]! / samples;
+    const a = new Float64Array(d * d);
+    for (const row of x) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) a[i * d + j]! += ((row[i]! - mean[i]!) * (row[j]! - mean[j]!)) / (samples - 1);
+    yield { a, samples };
+  }
+}
+
+test('converges on a rank-deficient covariance whose null space is many exact zeros (once failed QL deflation)', () => {
+  // The 52nd matrix of this sequence (8 samples, 57 dead features, d = 200) made the QL iteration give up when
+  // negligible off-diagonals were judged only against their two (zero) diagonal neighbours.
+  const d = 200;
+  const cases = [...rankDeficientCovariances(d, 52)];
+  const { a, samples } = cases.at(-1)!;
+  const { values, vectors } = symmetricEigen(a, d);
+  const norm = Math.max(...a.map(Math.abs));
+  assert.ok(values.filter((v) => v > 1e-9 * norm).length <= samples - 1, 'rank is at most samples - 1');
+  for (let m = 0; m < d; m++) {
+    for (let i = 0; i < d; i++) {
+      let av = 0;
+      for (let j = 0; j < d; j++) av += a[i * d + j]! * vectors[m * d + j]!;
+      assert.ok(Math.abs(av - values[m]! * vectors[m * d + i]!) < 1e-10 * norm, `residual of pair ${m}`);
+    }
+  }
+});
