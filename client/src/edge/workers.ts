@@ -1,6 +1,6 @@
 import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
 import type { FixedClassifier } from '@geofed/shared/math/classifiers/index';
-import { buildModel, type GeoModel, type HeadSpec } from '@geofed/shared/models/geoModel';
+import { buildModel, headFor, type GeoModel } from '@geofed/shared/models/geoModel';
 import { modelSpecSchema } from '@geofed/shared/models/modelSpec';
 import { WireError } from '@geofed/shared/wire/errors';
 import { runRoundTask } from '../runTask.ts';
@@ -12,14 +12,6 @@ export interface LocalShard {
   readonly data: ClientData;
   readonly inputShape: readonly number[];
   readonly numClasses: number;
-}
-
-/**
- * The head for a task's fixed classifier (checksum already verified on receipt). Its temperature is a trained
- * weight that every task sets, so its initial value here does not matter.
- */
-function headFor(classifier: FixedClassifier | undefined): HeadSpec {
-  return classifier ? { kind: 'fixed', classifier: classifier.weights, dim: classifier.dim, initialTemperature: 1 } : { kind: 'learned' };
 }
 
 /**
@@ -41,7 +33,9 @@ export function trainingWorker(clientId: string, shard: LocalShard): EdgeWorker 
       if (classifier && classifier.numClasses !== shard.numClasses) {
         throw new WireError('SPEC_MISMATCH', `the fixed classifier has ${classifier.numClasses} classes, this client's data ${shard.numClasses}`);
       }
-      model = buildModel(parsed, { inputShape: shard.inputShape, numClasses: shard.numClasses }, 0, headFor(classifier));
+      // The classifier's checksum was verified on receipt. Its temperature is a trained weight that every task sets, so
+      // the initial value given here does not matter.
+      model = buildModel(parsed, { inputShape: shard.inputShape, numClasses: shard.numClasses }, 0, headFor(classifier, 1));
       models.set(key, model);
     }
     return model;

@@ -1,7 +1,7 @@
 import type { LocalTrainSettings } from '@geofed/shared/config/localTrain';
 import { resolveMethod, type ClassifierSettings, type MethodPlan, type MethodSettings } from '@geofed/shared/config/method';
 import { buildFixedClassifier, type FixedClassifier } from '@geofed/shared/math/classifiers/index';
-import type { HeadSpec } from '@geofed/shared/models/geoModel';
+import { headFor, type HeadSpec } from '@geofed/shared/models/geoModel';
 import { GeometryMethod } from './geometryMethod.ts';
 
 /** FedProx's proximal weight when the method is fedprox and local.proximalMu is not set (design.md section 2). */
@@ -35,13 +35,10 @@ export function setupMethod({ method, classifier: settings, numClasses, seed }: 
   const plan = resolveMethod(method, settings);
   const type = settings.type === undefined || settings.type === 'learned' ? 'etf' : settings.type;
   const classifier = plan.fixedClassifier ? buildFixedClassifier({ type, numClasses, dim: settings.dim, seed: settings.seed }) : undefined;
-  const head: HeadSpec = classifier
-    ? { kind: 'fixed', classifier: classifier.weights, dim: classifier.dim, initialTemperature: settings.temperature }
-    : { kind: 'learned' };
   return {
     plan,
     classifier,
-    head,
+    head: headFor(classifier, settings.temperature),
     train: (local) => (plan.name === 'fedprox' && local.proximalMu === 0 ? { ...local, proximalMu: FEDPROX_DEFAULT_MU } : local),
     serverMethod: (embeddingDim) =>
       new GeometryMethod({

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { FixedClassifier } from '../math/classifiers/index.ts';
 import { Rng } from '../math/rng.ts';
 import type { WeightList, WeightSpec } from '../tensor/weights.ts';
 import { assertMatchesSpec, sizeOf } from '../tensor/weights.ts';
@@ -31,6 +32,11 @@ export type HeadSpec =
       dim: number;
       initialTemperature: number;
     };
+
+/** The head that trains against `classifier`, or a learned head when there is none. */
+export function headFor(classifier: FixedClassifier | undefined, initialTemperature: number): HeadSpec {
+  return classifier ? { kind: 'fixed', classifier: classifier.weights, dim: classifier.dim, initialTemperature } : { kind: 'learned' };
+}
 
 export interface ModelShape {
   readonly inputShape: readonly number[];

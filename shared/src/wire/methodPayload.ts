@@ -2,12 +2,12 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { classifierSchema, methodSchema, resolveMethod, type MethodPlan, type MethodSettings } from '../config/method.ts';
 import type { GeometrySnapshot } from '../geometry/snapshot.ts';
 import { validateStats, type EmbeddingStats } from '../geometry/stats.ts';
-import { buildFixedClassifier, checksumOf, fixedClassifierSpecSchema } from '../math/classifiers/index.ts';
+import { buildFixedClassifier, classifierOf, fixedClassifierSpecSchema } from '../math/classifiers/index.ts';
 import type { FixedClassifier, FixedClassifierSpec, FixedClassifierType } from '../math/classifiers/index.ts';
 import type { WeightSpec } from '../tensor/weights.ts';
 import { WireError } from './errors.ts';
 import type * as wire from './messages.ts';
-import { decodeBundle, encodeBundle } from './tensorCodec.ts';
+import { assertFiniteValues, decodeBundle, encodeBundle } from './tensorCodec.ts';
 
 /**
  * GeoFed's method payloads <-> their protobuf fields: the method plan, the fixed classifier, the geometry snapshot
@@ -126,8 +126,7 @@ export function classifierFromWire(message: wire.FixedClassifier, where: string)
 function shipped(bundle: wire.TensorBundle, spec: FixedClassifierSpec, at: string): FixedClassifier {
   const [matrix] = decodeBundle(bundle, [{ name: 'classifier', shape: [spec.dim, spec.numClasses] }]);
   if (matrix === undefined) throw new WireError('BAD_SHAPE', `${at}: weights hold no tensor`);
-  const weights = matrix.values;
-  return { type: spec.type, numClasses: spec.numClasses, dim: spec.dim, weights, spec, checksum: checksumOf(spec, weights) };
+  return classifierOf(spec, matrix.values);
 }
 
 // ----- geometry snapshot -----
@@ -184,9 +183,9 @@ function checkGeometry(g: wire.GeometrySnapshot, expected: EmbeddingShape, at: s
     if (c.eigenvectors.length !== c.eigenvalues.length * g.dim) {
       throw new WireError('BAD_SHAPE', `${where}: eigenvectors have ${c.eigenvectors.length} values, expected ${c.eigenvalues.length} x ${g.dim}`);
     }
-    checkFinite(c.prototype, `${where}: prototype`);
-    checkFinite(c.eigenvalues, `${where}: eigenvalues`);
-    checkFinite(c.eigenvectors, `${where}: eigenvectors`);
+    assertFiniteValues(c.prototype, `${where}: prototype`);
+    assertFiniteValues(c.eigenvalues, `${where}: eigenvalues`);
+    assertFiniteValues(c.eigenvectors, `${where}: eigenvectors`);
     if (!Number.isFinite(c.residualVariance)) throw new WireError('NON_FINITE', `${where}: residual variance is ${c.residualVariance}`);
     if (c.eigenvalues.some((v) => v < 0) || c.residualVariance < 0) throw new WireError('BAD_VALUE', `${where}: eigenvalues and residual variance must be >= 0`);
   }
@@ -225,15 +224,9 @@ function checkLabel(label: number, expected: EmbeddingShape, seen: Set<number>, 
   seen.add(label);
 }
 
-function checkFinite(values: ArrayLike<number>, where: string): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]!)) throw new WireError('NON_FINITE', `${where}: value ${i} is ${values[i]}`);
-  }
-}
-
 /** float64 -> float32, refusing values beyond float32's range (they would become infinities). */
 function toFloat32(values: Float64Array, where: string): Float32Array {
   const out = Float32Array.from(values);
-  checkFinite(out, where);
+  assertFiniteValues(out, where);
   return out;
 }

@@ -176,7 +176,8 @@ export function checkTensorLayout(t: Tensor, path = `tensor ${t.name}`): void {
   if (!Number.isInteger(zp) || zp < -128 || zp > 127) throw new WireError('BAD_VALUE', `${path}: int8 zero point ${zp} is outside [-128, 127]`);
 }
 
-function assertFiniteValues(values: Float32Array, path: string): void {
+/** Refuses the first value that is NaN or infinite, naming where it sits. */
+export function assertFiniteValues(values: ArrayLike<number>, path: string): void {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) throw new WireError('NON_FINITE', `${path}: value ${i} is ${values[i]}`);
   }

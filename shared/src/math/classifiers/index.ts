@@ -29,8 +29,11 @@ export function buildFixedClassifier(input: FixedClassifierSpecInput): FixedClas
     });
   }
   const spec = resolveDefaults(parsed.data);
-  const columns = buildColumns(spec);
-  const weights = Float32Array.from(columns);
+  return classifierOf(spec, Float32Array.from(buildColumns(spec)));
+}
+
+/** A classifier from its spec and weight matrix (built here, or received), with the checksum over both. */
+export function classifierOf(spec: FixedClassifierSpec, weights: Float32Array): FixedClassifier {
   return { type: spec.type, numClasses: spec.numClasses, dim: spec.dim, weights, spec, checksum: checksumOf(spec, weights) };
 }
 
