@@ -7,7 +7,7 @@ import { Rng } from '@geofed/shared/math/rng';
 import type { GeoModel } from '@geofed/shared/models/geoModel';
 import { embedClientData } from './methods/embeddings.ts';
 import { balancedSoftmaxLoss, logPrior, prototypeAlignment, syntheticHeadLoss } from './methods/lossTerms.ts';
-import { synthesizeForClient } from './synthesis/synthesizeForClient.ts';
+import { planSynthesis } from './synthesis/planSynthesis.ts';
 import type { ClientData, LossTerms } from './trainer/localTrainer.ts';
 import { trainLocal } from './trainer/localTrainer.ts';
 
@@ -39,7 +39,7 @@ export async function runRoundTask(model: GeoModel, data: ClientData, clientId: 
         payload.stats = accumulateStats(createStats(model.numClasses, model.embeddingDim), embedded.z, embedded.labels);
       }
       if (method.synthesis && geometry && geometry.classes.length > 0) {
-        const pool = synthesizeForClient({
+        const pool = planSynthesis({
           realZ: embedded.z,
           realLabels: embedded.labels,
           snapshot: geometry,
@@ -47,7 +47,7 @@ export async function runRoundTask(model: GeoModel, data: ClientData, clientId: 
           rng,
           numClasses: model.numClasses,
         });
-        if (pool.labels.length > 0) {
+        if (pool.size > 0) {
           const batch = Math.max(1, Math.round(task.train.batchSize * method.syntheticRatio));
           const synthetic = syntheticHeadLoss(model, pool, batch, rng, classification);
           extras.push(() => synthetic());

@@ -16,8 +16,10 @@ export function embedClientData(model: GeoModel, data: ClientData, batchSize = 5
   for (let start = 0; start < n; start += batchSize) {
     const rows = gatherRows(data.split, featureSize, data.indices, start, Math.min(n, start + batchSize), features, batchLabels);
     data.transform?.(features, rows);
-    const out = tf.tidy(() => model.embed(tf.tensor(features.subarray(0, rows * featureSize), [rows, ...model.inputShape])).dataSync());
-    z.set(out, start * d);
+    // Read back outside tidy: tidy walks whatever its callback returns, element by element for a typed array.
+    const out = tf.tidy(() => model.embed(tf.tensor(features.subarray(0, rows * featureSize), [rows, ...model.inputShape])));
+    z.set(out.dataSync(), start * d);
+    out.dispose();
     labels.set(batchLabels.subarray(0, rows), start);
   }
   return { z, labels };

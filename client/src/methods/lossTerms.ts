@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
 import type { Rng } from '@geofed/shared/math/rng';
 import type { GeoModel } from '@geofed/shared/models/geoModel';
+import { drawPoolRows } from '../synthesis/drawPoolRows.ts';
+import type { SynthesisPlan } from '../synthesis/planSynthesis.ts';
 
 /**
  * Balanced softmax: cross-entropy on logits + log p_k(c), with p_k the client's own class prior, so a client's
@@ -44,30 +46,36 @@ export function prototypeAlignment(snapshot: GeometrySnapshot, numClasses: numbe
   };
 }
 
+/** Synthetic rows drawn per refill: large enough that the per-class matrix products are efficient. */
+const SYNTHETIC_CHUNK_ROWS = 1024;
+
 /**
- * Trains the head on synthetic embeddings alongside the real batch: each step draws `batch` rows from the
- * client's synthetic pool and adds their classification loss. The rows are constants, so only the head learns
- * from them; the backbone trains on real data alone.
+ * Trains the head on synthetic embeddings alongside the real batch: each step takes `batch` rows drawn uniformly
+ * (with replacement) from the client's balanced synthetic pool and adds their classification loss. The rows are
+ * constants, so only the head learns from them; the backbone trains on real data alone.
  */
 export function syntheticHeadLoss(
   model: GeoModel,
-  pool: { z: Float32Array; labels: Int32Array },
+  pool: SynthesisPlan,
   batch: number,
   rng: Rng,
   classification: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar,
 ) {
   const d = model.embeddingDim;
-  const n = pool.labels.length;
-  const rows = Math.min(batch, n);
-  const zBatch = new Float32Array(rows * d);
-  const yBatch = new Int32Array(rows);
+  const zBatch = new Float32Array(batch * d);
+  const yBatch = new Int32Array(batch);
+  let chunk: { z: Float32Array; labels: Int32Array } = { z: new Float32Array(0), labels: new Int32Array(0) };
+  let next = 0;
   return (): tf.Scalar => {
-    for (let r = 0; r < rows; r++) {
-      const i = rng.int(n);
-      zBatch.set(pool.z.subarray(i * d, (i + 1) * d), r * d);
-      yBatch[r] = pool.labels[i]!;
+    for (let r = 0; r < batch; r++) {
+      if (next === chunk.labels.length) {
+        chunk = drawPoolRows(pool, Int32Array.from({ length: SYNTHETIC_CHUNK_ROWS }, () => rng.int(pool.size)), rng);
+        next = 0;
+      }
+      zBatch.set(chunk.z.subarray(next * d, (next + 1) * d), r * d);
+      yBatch[r] = chunk.labels[next++]!;
     }
-    const logits = model.classify(tf.tensor2d(zBatch, [rows, d]));
+    const logits = model.classify(tf.tensor2d(zBatch, [batch, d]));
     return classification(logits, tf.tensor1d(yBatch, 'int32'));
   };
 }

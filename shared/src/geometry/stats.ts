@@ -40,6 +40,7 @@ export function accumulateStats(stats: EmbeddingStats, z: Float32Array, labels: 
   }
   const byLabel = new Map(stats.classes.map((c) => [c.label, c]));
   const touched = new Set<ClassStats>();
+  const nz = new Int32Array(dim);
   for (let r = 0; r < n; r++) {
     const label = labels[r]!;
     if (!Number.isInteger(label) || label < 0 || label >= numClasses) {
@@ -54,13 +55,21 @@ export function accumulateStats(stats: EmbeddingStats, z: Float32Array, labels: 
     entry.count++;
     const base = r * dim;
     const { sum, outer } = entry;
+    // ReLU embeddings are often half zeros: visiting only the non-zero pairs saves up to 4x here.
+    let nonZero = 0;
     for (let i = 0; i < dim; i++) {
       const zi = z[base + i]!;
       sum[i]! += zi;
-      // ReLU embeddings are often sparse: skipping zeros is a large saving there.
-      if (zi === 0) continue;
+      if (zi !== 0) nz[nonZero++] = i;
+    }
+    for (let a = 0; a < nonZero; a++) {
+      const i = nz[a]!;
+      const zi = z[base + i]!;
       const row = i * dim;
-      for (let j = i; j < dim; j++) outer[row + j]! += zi * z[base + j]!;
+      for (let b = a; b < nonZero; b++) {
+        const j = nz[b]!;
+        outer[row + j]! += zi * z[base + j]!;
+      }
     }
   }
   for (const entry of touched) mirrorUpper(entry.outer, dim);

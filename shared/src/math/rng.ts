@@ -18,20 +18,21 @@ function splitmix32(seed: number): () => number {
 }
 
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  private spareNormal: number | undefined;
+  /**
+   * The sfc32 words a, b, c, d. In an Int32Array they stay unboxed (as object fields, values above 2^31 are heap
+   * numbers and every step allocated); read through words(), which keeps their historic decimal forms.
+   */
+  private readonly s = new Int32Array(4);
+  /** After setState, a is held as unsigned until the next step (it is signed after a step): fork labels depend on it. */
+  private aUnsigned = true;
+  /** NaN when there is none: a field that only ever holds doubles keeps normal() on V8's fast path. */
+  private spareNormal = Number.NaN;
 
   constructor(seed: number | string = 0) {
     const numericSeed = typeof seed === 'string' ? hashString(seed) : seed;
     if (!Number.isFinite(numericSeed)) throw new Error(`seed must be a finite number, got ${seed}`);
     const mix = splitmix32(Math.floor(numericSeed) ^ Math.floor(numericSeed / 2 ** 32));
-    this.a = mix();
-    this.b = mix();
-    this.c = mix();
-    this.d = mix();
+    for (let i = 0; i < 4; i++) this.s[i] = mix();
     // Warm up so that close seeds give unrelated streams.
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
@@ -43,28 +44,40 @@ export class Rng {
   }
 
   setState(state: RngState): void {
-    [this.a, this.b, this.c, this.d] = state.slice(0, 4).map((v) => v >>> 0);
-    this.spareNormal = state[4];
+    for (let i = 0; i < 4; i++) this.s[i] = state[i]!;
+    this.aUnsigned = true;
+    this.spareNormal = state[4] ?? Number.NaN;
   }
 
   state(): RngState {
-    const words: [number, number, number, number] = [this.a, this.b, this.c, this.d];
-    return this.spareNormal === undefined ? words : [...words, this.spareNormal];
+    const words = this.words();
+    return Number.isNaN(this.spareNormal) ? words : [...words, this.spareNormal];
   }
 
   /** A child stream that does not disturb this one's future (derived from the current state and a label). */
   fork(label: string | number): Rng {
-    return new Rng(hashString(`${this.a}:${this.b}:${this.c}:${this.d}:${label}`));
+    const [a, b, c, d] = this.words();
+    return new Rng(hashString(`${a}:${b}:${c}:${d}:${label}`));
+  }
+
+  private words(): [number, number, number, number] {
+    const s = this.s;
+    return [this.aUnsigned ? s[0]! >>> 0 : s[0]!, s[1]! >>> 0, s[2]! >>> 0, s[3]! >>> 0];
   }
 
   nextUint32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
+    const s = this.s;
+    const a = s[0]!;
+    const b = s[1]!;
+    const c = s[2]!;
+    const d = s[3]!;
+    const t = (a + b + d) | 0;
+    s[3] = d + 1;
+    s[0] = b ^ (b >>> 9);
+    s[1] = c + (c << 3);
+    s[2] = ((c << 21) | (c >>> 11)) + t;
+    this.aUnsigned = false;
+    return t >>> 0;
   }
 
   /** Uniform in [0, 1) with 53 bits. */
@@ -81,9 +94,9 @@ export class Rng {
   }
 
   normal(): number {
-    if (this.spareNormal !== undefined) {
+    if (!Number.isNaN(this.spareNormal)) {
       const v = this.spareNormal;
-      this.spareNormal = undefined;
+      this.spareNormal = Number.NaN;
       return v;
     }
     let u = 0;

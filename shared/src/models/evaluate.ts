@@ -44,14 +44,17 @@ export function evaluateRows(
   const batchLosses: number[] = [];
   for (let start = fromRow; start < end; start += batchSize) {
     const rows = gatherRows(split, featureSize, order, start, Math.min(end, start + batchSize), features, labels);
-    const [loss, predicted] = tf.tidy(() => {
+    // Tensors out of tidy, values read after: tidy walks a returned typed array element by element.
+    const [lossTensor, predictedTensor] = tf.tidy(() => {
       const x = tf.tensor(features.subarray(0, rows * featureSize), [rows, ...model.inputShape]);
       const y = tf.tensor1d(labels.subarray(0, rows), 'int32');
       const logits = model.logits(x);
       const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(y, model.numClasses), logits, undefined, undefined, tf.Reduction.SUM);
-      return [ce.dataSync()[0]!, logits.argMax(1).dataSync() as Int32Array];
+      return [ce, logits.argMax(1)];
     });
-    batchLosses.push(loss);
+    const predicted = predictedTensor.dataSync() as Int32Array;
+    batchLosses.push(lossTensor.dataSync()[0]!);
+    tf.dispose([lossTensor, predictedTensor]);
     for (let r = 0; r < rows; r++) {
       const c = labels[r]!;
       perClass[c]![1]++;
