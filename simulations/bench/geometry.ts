@@ -31,7 +31,7 @@ const methods: Array<[string, string[]]> = [
   ['fedetf', ['method.name=fedetf']],
   ['geofed', ['method.name=geofed']],
   ['geofed - synthesis', ['method.name=geofed', 'method.synthesis=false']],
-  ['geofed - prototypes', ['method.name=geofed', 'method.prototypes=false']],
+  ['geofed + prototypes', ['method.name=geofed', 'method.prototypes=true']],
   ['geofed - fixed classifier', ['method.name=geofed', 'method.fixedClassifier=false']],
 ];
 

@@ -77,7 +77,9 @@ const DEFAULTS: Record<MethodName, { fixedClassifier: boolean; synthesis: boolea
   fedprox: { fixedClassifier: false, synthesis: false, prototypes: false },
   fedproto: { fixedClassifier: false, synthesis: false, prototypes: true },
   fedetf: { fixedClassifier: true, synthesis: false, prototypes: false },
-  geofed: { fixedClassifier: true, synthesis: true, prototypes: true },
+  // Prototype alignment stays off in geofed: on top of the fixed head and synthesis it cost accuracy in every
+  // ablation (simulations/bench/results/geometry.md); `method.prototypes: true` adds it back.
+  geofed: { fixedClassifier: true, synthesis: true, prototypes: false },
 };
 
 export function resolveMethod(method: MethodSettings, classifier: ClassifierSettings): MethodPlan {
