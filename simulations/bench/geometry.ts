@@ -57,24 +57,33 @@ for (const [setting, settingConfig, settingOverrides] of settings) {
   const fedavgFinal = runs.get('fedavg')?.map((r) => r.final.testAccuracy);
   const rows = [...runs].map(([label, results]) => {
     const reach = results.map((r, i) => (fedavgFinal ? (roundsTo(r, fedavgFinal[i]!) ?? `>${args.rounds}`) : 'n/a'));
+    const secs = meanStd(results.map((r) => r.rounds.reduce((s, x) => s + x.seconds, 0) / r.rounds.length)).mean;
     const mb = meanStd(results.map((r) => r.rounds.reduce((s, x) => s + x.bytesUp + x.bytesDown, 0) / r.rounds.length / 1e6)).mean;
     return (
       `| ${label} | ${pctPm(results.map((r) => last5At(r, midRound)))} | ${pctPm(results.map((r) => r.final.testAccuracy))} | ${pctPm(results.map((r) => r.final.testAccuracyLast5))} | ` +
-      `${pctPm(results.map((r) => r.final.personalizedAccuracy ?? Number.NaN))} | ${pctPm(results.map((r) => r.final.fineTunedPersonalizedAccuracy ?? Number.NaN))} | ${reach.join(', ')} | ${mb.toFixed(1)} |`
+      `${pctPm(results.map((r) => r.final.personalizedAccuracy ?? Number.NaN))} | ${pctPm(results.map((r) => r.final.fineTunedPersonalizedAccuracy ?? Number.NaN))} | ${reach.join(', ')} | ${mb.toFixed(1)} | ${secs.toFixed(1)} |`
     );
   });
   const table = [
     `### ${setting}`,
     '',
-    `| method | last-5 mean % at round ${midRound} | last-round accuracy % | last-5 mean % | personalised % | personalised, head fine-tuned % | rounds to FedAvg's final accuracy (per seed) | MB/round |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| method | last-5 mean % at round ${midRound} | last-round accuracy % | last-5 mean % | personalised % | personalised, head fine-tuned % | rounds to FedAvg's final accuracy (per seed) | MB/round | s/round |`,
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
   process.stdout.write(`\n${table}\n`);
   const slug = setting.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
   mkdirSync(dirname(OUT), { recursive: true });
   await writeCurves(join(dirname(OUT), `${PICTURE_PREFIX}-${slug}.png`), `Fashion-MNIST, ${setting} (seed ${args.seeds[0]})`, [...runs].map(([label, r]) => ({ label, rounds: r[0]!.rounds })));
-  sections.push(`${table}\n\n![curves](${PICTURE_PREFIX}-${slug}.png)`);
+  // Every round of every run, so the curves behind the table can be re-plotted or re-summarised.
+  const csv = [
+    ['method', 'seed', ...Array.from({ length: args.rounds }, (_, i) => `round${i + 1}`)].join(','),
+    ...[...runs].flatMap(([label, results]) =>
+      results.map((r, i) => [label, args.seeds[i], ...r.rounds.map((x) => (100 * x.testAccuracy).toFixed(2))].join(',')),
+    ),
+  ].join('\n');
+  writeFileSync(join(dirname(OUT), `${PICTURE_PREFIX}-${slug}.csv`), `${csv}\n`);
+  sections.push(`${table}\n\n![curves](${PICTURE_PREFIX}-${slug}.png) (per-round accuracy of every run: [csv](${PICTURE_PREFIX}-${slug}.csv))`);
 }
 
 const header =

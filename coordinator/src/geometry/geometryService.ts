@@ -14,6 +14,7 @@ import { logger } from '@geofed/shared/log';
 import { Rng } from '@geofed/shared/math/rng';
 import { classShape } from './classShape.ts';
 import { addPrivacyNoise, noiseScales } from './privacyNoise.ts';
+import { describeIssues } from '@geofed/shared/config/describeIssues';
 
 const log = logger('geometry');
 
@@ -62,8 +63,7 @@ export class GeometryService {
   constructor(options: GeometryOptionsInput) {
     const parsed = geometryOptionsSchema.safeParse(options);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new GeoFedError(`invalid geometry options at '${issue.path.join('.')}': ${issue.message}`, {
+      throw new GeoFedError(`invalid geometry options: ${describeIssues(parsed.error)}`, {
         remedy: 'check the geometry section of the run configuration',
         code: 'INVALID_GEOMETRY_OPTIONS',
       });

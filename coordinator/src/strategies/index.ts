@@ -9,6 +9,7 @@ import { FedTrimmedAvg } from './fedtrimmedavg.ts';
 import { FedYogi } from './fedyogi.ts';
 import { Krum } from './krum.ts';
 import type { Strategy } from './types.ts';
+import { describeIssues } from '@geofed/shared/config/describeIssues';
 
 export type { Aggregator, ClientUpdate, RoundConfig, Strategy, StrategyState } from './types.ts';
 export { UPDATE_REJECTED } from './validateUpdate.ts';
@@ -75,8 +76,7 @@ export const strategyNames: readonly StrategyName[] = strategySpecSchema.options
 export function createStrategy(spec: StrategySpec): Strategy {
   const parsed = strategySpecSchema.safeParse(spec);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message));
-    throw new GeoFedError(`invalid strategy spec: ${problems.join('; ')}`, {
+    throw new GeoFedError(`invalid strategy spec: ${describeIssues(parsed.error)}`, {
       remedy: `name is one of ${strategyNames.join(', ')}; see strategySpecSchema for each one's options`,
       code: 'INVALID_STRATEGY_SPEC',
     });

@@ -234,7 +234,7 @@ test('exported state resumes to the same snapshots, noise included', () => {
 });
 
 test('invalid options are refused with the offending field', () => {
-  assert.throws(() => new GeometryService({ numClasses: K, dim: D, rank: { varianceFraction: 1.5 } }), /geometry options at 'rank/);
+  assert.throws(() => new GeometryService({ numClasses: K, dim: D, rank: { varianceFraction: 1.5 } }), /geometry options: rank.varianceFraction: /);
 });
 
 test('snapshotByteSize counts float32 arrays and per-class scalars', () => {

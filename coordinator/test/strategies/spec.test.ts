@@ -33,7 +33,7 @@ test('an unknown strategy name is a GeoFedError listing the known names', () => 
 });
 
 test('an option the strategy does not have is refused rather than ignored', () => {
-  assert.throws(() => createStrategy({ name: 'fedadagrad', beta2: 0.99 } as never), /Unrecognized key: "beta2"/);
+  assert.throws(() => createStrategy({ name: 'fedadagrad', beta2: 0.99 } as never), /unknown key "beta2"/);
 });
 
 test('an out-of-range option names the field', () => {

@@ -2,20 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { GeoFedError } from '../errors.ts';
+import { describeIssues } from './describeIssues.ts';
 
-/** One line per problem, each naming the key path, e.g. `local.lr: must be > 0` or `unknown key "lrr" in local`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.join('.');
-      if (issue.code === 'unrecognized_keys') {
-        const keys = issue.keys.map((k) => `"${k}"`).join(', ');
-        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}${path ? ` in ${path}` : ' at the top level'}`;
-      }
-      return `${path || '(top level)'}: ${issue.message}`;
-    })
-    .join('; ');
-}
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);

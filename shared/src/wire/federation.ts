@@ -17,6 +17,7 @@ import {
   type ReceiverModel,
 } from './methodPayload.ts';
 import { bundleFromWeights, decodeBundle, weightsFromBundle } from './tensorCodec.ts';
+import { describeIssues } from '../config/describeIssues.ts';
 
 export type { ReceiverModel } from './methodPayload.ts';
 
@@ -108,8 +109,7 @@ export function roundTaskFromWire(message: wire.RoundTask, modelFor?: (classifie
     proximalMu: config.proximalMu,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new WireError('BAD_VALUE', `${where}: training config: ${problems}`);
+    throw new WireError('BAD_VALUE', `${where}: training config: ${describeIssues(parsed.error)}`);
   }
   const classifier = message.classifier ? classifierFromWire(message.classifier, where) : undefined;
   const model = modelFor?.(classifier);

@@ -8,6 +8,7 @@ import type { WeightSpec } from '../tensor/weights.ts';
 import { WireError } from './errors.ts';
 import type * as wire from './messages.ts';
 import { assertFiniteValues, decodeBundle, encodeBundle } from './tensorCodec.ts';
+import { describeIssues } from '../config/describeIssues.ts';
 
 /**
  * GeoFed's method payloads <-> their protobuf fields: the method plan, the fixed classifier, the geometry snapshot
@@ -57,8 +58,7 @@ export function methodPlanFromWire(config: Pick<wire.TrainingConfig, 'flags' | '
   for (const [key, name] of Object.entries(PARAMS)) if (config.params[name] !== undefined) settings[key] = config.params[name];
   const parsed = methodSchema.safeParse(settings);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0] ?? 'method')}: ${i.message}`).join('; ');
-    throw new WireError('BAD_VALUE', `${where}: method plan: ${problems}`);
+    throw new WireError('BAD_VALUE', `${where}: method plan: ${describeIssues(parsed.error)}`);
   }
   // Every switch is explicit, so the classifier settings (which only fill in an unset switch) play no part.
   return resolveMethod(parsed.data as MethodSettings, classifierSchema.parse({}));
@@ -109,8 +109,7 @@ export function classifierFromWire(message: wire.FixedClassifier, where: string)
   if (type === undefined) throw new WireError('BAD_VALUE', `${at}: unknown type ${String(message.type)}`);
   const parsed = fixedClassifierSpecSchema.safeParse({ ...message.params, type, numClasses: message.numClasses, dim: message.dim, seed: message.seed });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ');
-    throw new WireError('BAD_VALUE', `${at}: ${problems}`);
+    throw new WireError('BAD_VALUE', `${at}: ${describeIssues(parsed.error)}`);
   }
   const expected = bytesToHex(message.checksum);
   const classifier = message.weights ? shipped(message.weights, parsed.data, at) : buildFixedClassifier(parsed.data);

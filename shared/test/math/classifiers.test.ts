@@ -156,7 +156,7 @@ test('a type that cannot hold K classes in d dimensions says which types can', (
 });
 
 test('an invalid spec is refused with the offending field', () => {
-  assert.throws(() => buildFixedClassifier({ type: 'etf', numClasses: 1, dim: 4 }), /at 'numClasses'/);
+  assert.throws(() => buildFixedClassifier({ type: 'etf', numClasses: 1, dim: 4 }), /spec: numClasses: /);
   assert.throws(() => buildFixedClassifier({ type: 'etf', numClasses: 3, dim: 4, tau: 0.1 } as never), /unrecognized|tau/i);
   assert.equal(fixedClassifierSpecSchema.safeParse({ type: 'tetrahedron', numClasses: 3, dim: 4 }).success, false);
 });

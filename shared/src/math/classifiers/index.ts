@@ -13,6 +13,7 @@ import { simplexClassifier } from './simplex.ts';
 import { sparseEtfClassifier } from './sparseEtf.ts';
 import { fixedClassifierSpecSchema } from './spec.ts';
 import type { FixedClassifier, FixedClassifierSpec, FixedClassifierSpecInput } from './spec.ts';
+import { describeIssues } from '../../config/describeIssues.ts';
 
 export { fixedClassifierSpecSchema } from './spec.ts';
 export type { FixedClassifier, FixedClassifierSpec, FixedClassifierSpecInput, FixedClassifierType } from './spec.ts';
@@ -22,8 +23,7 @@ export { welchBound, defaultEbvTau } from './ebv.ts';
 export function buildFixedClassifier(input: FixedClassifierSpecInput): FixedClassifier {
   const parsed = fixedClassifierSpecSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new GeoFedError(`invalid fixed-classifier spec at '${issue.path.join('.') || '(root)'}': ${issue.message}`, {
+    throw new GeoFedError(`invalid fixed-classifier spec: ${describeIssues(parsed.error)}`, {
       remedy: 'give type (etf, simplex, orthoplex, cube, ebv, sparse-etf), integer numClasses >= 2, dim >= 1 and seed',
       code: 'INVALID_CLASSIFIER_SPEC',
     });
