@@ -30,13 +30,14 @@ const methods: Array<[string, string[]]> = [
   ['fedproto', ['method.name=fedproto']],
   ['fedetf', ['method.name=fedetf']],
   ['geofed', ['method.name=geofed']],
-  ['geofed - synthesis', ['method.name=geofed', 'method.synthesis=false']],
   ['geofed + prototypes', ['method.name=geofed', 'method.prototypes=true']],
   ['geofed - fixed classifier', ['method.name=geofed', 'method.fixedClassifier=false']],
 ];
 
 /** First round whose accuracy reaches `target`, or undefined. */
 const roundsTo = (r: SimulationResult, target: number) => r.rounds.find((x) => x.testAccuracy >= target)?.round;
+/** Mean over a run's rounds. */
+const perRound = (r: SimulationResult, f: (x: SimulationResult['rounds'][number]) => number) => r.rounds.reduce((s, x) => s + f(x), 0) / r.rounds.length;
 /** The same runs read at half their length, so a gain that fades with more rounds shows in the table. */
 const midRound = Math.floor(args.rounds / 2);
 const last5At = (r: SimulationResult, round: number) => meanStd(r.rounds.slice(Math.max(0, round - 5), round).map((x) => x.testAccuracy)).mean;
@@ -57,8 +58,8 @@ for (const [setting, settingConfig, settingOverrides] of settings) {
   const fedavgFinal = runs.get('fedavg')?.map((r) => r.final.testAccuracy);
   const rows = [...runs].map(([label, results]) => {
     const reach = results.map((r, i) => (fedavgFinal ? (roundsTo(r, fedavgFinal[i]!) ?? `>${args.rounds}`) : 'n/a'));
-    const secs = meanStd(results.map((r) => r.rounds.reduce((s, x) => s + x.seconds, 0) / r.rounds.length)).mean;
-    const mb = meanStd(results.map((r) => r.rounds.reduce((s, x) => s + x.bytesUp + x.bytesDown, 0) / r.rounds.length / 1e6)).mean;
+    const secs = meanStd(results.map((r) => perRound(r, (x) => x.seconds))).mean;
+    const mb = meanStd(results.map((r) => perRound(r, (x) => x.bytesUp + x.bytesDown) / 1e6)).mean;
     return (
       `| ${label} | ${pctPm(results.map((r) => last5At(r, midRound)))} | ${pctPm(results.map((r) => r.final.testAccuracy))} | ${pctPm(results.map((r) => r.final.testAccuracyLast5))} | ` +
       `${pctPm(results.map((r) => r.final.personalizedAccuracy ?? Number.NaN))} | ${pctPm(results.map((r) => r.final.fineTunedPersonalizedAccuracy ?? Number.NaN))} | ${reach.join(', ')} | ${mb.toFixed(1)} | ${secs.toFixed(1)} |`

@@ -38,12 +38,6 @@ export function drawPoolRows(plan: SynthesisPlan, indices: Int32Array, rng: Rng)
   return { z, labels };
 }
 
-function normals(rng: Rng, count: number): Float32Array {
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) out[i] = rng.normal();
-  return out;
-}
-
 /** m draws of one class, one around each of `centres`, as m x d row-major. */
 function drawAround(slot: PoolSlot, centres: readonly Float32Array[], d: number, includeResidual: boolean, rng: Rng): Float32Array {
   const m = centres.length;
@@ -52,8 +46,8 @@ function drawAround(slot: PoolSlot, centres: readonly Float32Array[], d: number,
   const residualStd = includeResidual ? Math.sqrt(Math.max(residualVariance, 0)) : 0;
   const base = new Float32Array(m * d);
   centres.forEach((centre, r) => base.set(centre, r * d));
-  const eps = normals(rng, m * p);
-  const noise = residualStd > 0 ? normals(rng, m * d) : undefined;
+  const eps = rng.fillNormal(new Float32Array(m * p));
+  const noise = residualStd > 0 ? rng.fillNormal(new Float32Array(m * d)) : undefined;
   if (p === 0 && !noise) return base;
   const out = tf.tidy(() => {
     let x = tf.tensor2d(base, [m, d]);

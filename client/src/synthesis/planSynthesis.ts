@@ -3,7 +3,6 @@ import type { Rng } from '@geofed/shared/math/rng';
 
 export type ClassShape = Pick<ClassGeometry, 'eigenvalues' | 'eigenvectors' | 'residualVariance'>;
 
-
 export interface SynthesisRequest {
   /** n x dim row-major real embeddings of this client. */
   readonly realZ: Float32Array;
@@ -32,11 +31,10 @@ export interface SynthesisSummary {
   readonly missingFromSnapshot: number[];
 }
 
-/** One class's share of the pool: rows [first, first + need), each drawn around one of `centres`, cycling. */
+/** One class's share of the pool: rows from `first` on, each drawn around one of `centres`, cycling. */
 export interface PoolSlot {
   readonly label: number;
   readonly first: number;
-  readonly need: number;
   /** Shuffled real embeddings of the class, or its prototype when the client has none. */
   readonly centres: readonly Float32Array[];
   readonly shape: ClassShape;
@@ -95,7 +93,7 @@ export function planSynthesis(request: SynthesisRequest): SynthesisPlan {
     classes.push({ label: geometry.label, real: rows.length, synthetic: need, around: need === 0 ? 'none' : rows.length ? 'real' : 'prototype' });
     if (need === 0) continue;
     const centres = rows.length === 0 ? [geometry.prototype] : rng.shuffle([...rows]).map((row) => realZ.subarray(row * d, (row + 1) * d));
-    slots.push({ label: geometry.label, first: size, need, centres, shape: geometry });
+    slots.push({ label: geometry.label, first: size, centres, shape: geometry });
     size += need;
   }
 

@@ -12,9 +12,9 @@ import { cloneStats, createStats, mergeStats, validateStats } from '@geofed/shar
 import type { EmbeddingStats } from '@geofed/shared/geometry/stats';
 import { logger } from '@geofed/shared/log';
 import { Rng } from '@geofed/shared/math/rng';
+import { describeIssues } from '@geofed/shared/config/describeIssues';
 import { classShape } from './classShape.ts';
 import { addPrivacyNoise, noiseScales } from './privacyNoise.ts';
-import { describeIssues } from '@geofed/shared/config/describeIssues';
 
 const log = logger('geometry');
 

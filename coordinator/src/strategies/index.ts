@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '@geofed/shared/config/describeIssues';
 import { GeoFedError } from '@geofed/shared/errors';
 import { FedAdagrad } from './fedadagrad.ts';
 import { FedAdam } from './fedadam.ts';
@@ -9,7 +10,6 @@ import { FedTrimmedAvg } from './fedtrimmedavg.ts';
 import { FedYogi } from './fedyogi.ts';
 import { Krum } from './krum.ts';
 import type { Strategy } from './types.ts';
-import { describeIssues } from '@geofed/shared/config/describeIssues';
 
 export type { Aggregator, ClientUpdate, RoundConfig, Strategy, StrategyState } from './types.ts';
 export { UPDATE_REJECTED } from './validateUpdate.ts';

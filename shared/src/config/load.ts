@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import { GeoFedError } from '../errors.ts';
 import { describeIssues } from './describeIssues.ts';
 
-
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {

@@ -107,6 +107,12 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /** Fills `out` with standard normal deviates, in order, and returns it. */
+  fillNormal<T extends Float32Array | Float64Array>(out: T): T {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    return out;
+  }
+
   /** Gamma(shape, 1) by Marsaglia and Tsang, with the boost for shape < 1. */
   gamma(shape: number): number {
     if (!(shape > 0)) throw new Error(`gamma shape must be > 0, got ${shape}`);

@@ -1,3 +1,4 @@
+import { describeIssues } from '../config/describeIssues.ts';
 import { localTrainSchema } from '../config/localTrain.ts';
 import type { ClientUpdate, MethodPayload, RoundTask } from '../federation/task.ts';
 import type { EmbeddingStats } from '../geometry/stats.ts';
@@ -17,7 +18,6 @@ import {
   type ReceiverModel,
 } from './methodPayload.ts';
 import { bundleFromWeights, decodeBundle, weightsFromBundle } from './tensorCodec.ts';
-import { describeIssues } from '../config/describeIssues.ts';
 
 export type { ReceiverModel } from './methodPayload.ts';
 

@@ -1,4 +1,5 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
+import { describeIssues } from '../config/describeIssues.ts';
 import { classifierSchema, methodSchema, resolveMethod, type MethodPlan, type MethodSettings } from '../config/method.ts';
 import type { GeometrySnapshot } from '../geometry/snapshot.ts';
 import { validateStats, type EmbeddingStats } from '../geometry/stats.ts';
@@ -8,7 +9,6 @@ import type { WeightSpec } from '../tensor/weights.ts';
 import { WireError } from './errors.ts';
 import type * as wire from './messages.ts';
 import { assertFiniteValues, decodeBundle, encodeBundle } from './tensorCodec.ts';
-import { describeIssues } from '../config/describeIssues.ts';
 
 /**
  * GeoFed's method payloads <-> their protobuf fields: the method plan, the fixed classifier, the geometry snapshot

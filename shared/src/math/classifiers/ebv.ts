@@ -19,8 +19,7 @@ export function ebvClassifier(numClasses: number, dim: number, tau: number, maxS
     );
   }
   const k = numClasses;
-  const v = new Float64Array(k * dim);
-  for (let i = 0; i < v.length; i++) v[i] = rng.normal();
+  const v = rng.fillNormal(new Float64Array(k * dim));
   normalizeRows(v, k, dim);
   const target = 0.98 * tau;
   const weights = new Float64Array(k * k);

@@ -14,10 +14,10 @@ export function simplexEtf(numClasses: number, dim: number, rng: Rng): Float64Ar
   assertFits('etf', numClasses, dim, 'numClasses <= dim + 1');
   const k = numClasses;
   if (k === dim + 1) {
-    const r = orthonormalColumns(gaussian(dim * (k - 1), rng), dim, k - 1);
+    const r = orthonormalColumns(rng.fillNormal(new Float64Array(dim * (k - 1))), dim, k - 1);
     return matmul(r, regularSimplex(k), dim, k - 1, k);
   }
-  const p = orthonormalColumns(gaussian(dim * k, rng), dim, k);
+  const p = orthonormalColumns(rng.fillNormal(new Float64Array(dim * k)), dim, k);
   const scale = Math.sqrt(k / (k - 1));
   const m = new Float64Array(dim * k);
   for (let i = 0; i < dim; i++) {
@@ -29,8 +29,3 @@ export function simplexEtf(numClasses: number, dim: number, rng: Rng): Float64Ar
   return m;
 }
 
-function gaussian(n: number, rng: Rng): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.normal();
-  return out;
-}

@@ -3,6 +3,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import { describeIssues } from '../../config/describeIssues.ts';
 import { GeoFedError } from '../../errors.ts';
 import { Rng } from '../rng.ts';
 import { cubeClassifier } from './cube.ts';
@@ -13,7 +14,6 @@ import { simplexClassifier } from './simplex.ts';
 import { sparseEtfClassifier } from './sparseEtf.ts';
 import { fixedClassifierSpecSchema } from './spec.ts';
 import type { FixedClassifier, FixedClassifierSpec, FixedClassifierSpecInput } from './spec.ts';
-import { describeIssues } from '../../config/describeIssues.ts';
 
 export { fixedClassifierSpecSchema } from './spec.ts';
 export type { FixedClassifier, FixedClassifierSpec, FixedClassifierSpecInput, FixedClassifierType } from './spec.ts';
