@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadSimulationConfig } from '../../config/simulationConfig.ts';
+import { partitionProgress } from '../partitionProgress.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -21,9 +22,12 @@ export function register(program: Command): void {
       const { writeCurves } = await import('../../report/curves.ts');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
+        onPartitionProgress: partitionProgress('geofed simulate'),
         onReady: ({ dataset, clients, backend, threads }) =>
           process.stderr.write(
-            `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients, ` +
+            `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients` +
+              (clients.length < config.clients ? ` holding data (of ${config.clients})` : '') +
+              ', ' +
               `${config.rounds} rounds, method ${config.method.name}, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
           ),
         onRound: (record, total) => progress.update(record, total),
