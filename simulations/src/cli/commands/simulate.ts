@@ -14,9 +14,10 @@ export function register(program: Command): void {
     .requiredOption('--config <file>', 'simulation config (YAML)')
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
+    .option('--cluster <redis-url>', 'train the clients on `geofed worker` processes through this Redis (sets cluster.url)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
-    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean }) => {
-      const config = loadSimulationConfig(opts.config, opts.set);
+    .action(async (opts: { config: string; set: string[]; out: string; cluster?: string; geometryPlot?: boolean }) => {
+      const config = loadSimulationConfig(opts.config, opts.cluster === undefined ? opts.set : [...opts.set, `cluster.url=${opts.cluster}`]);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
       const { buildResult, writeResult } = await import('../../report/result.ts');
