@@ -95,6 +95,8 @@ const configObject = z
      * default: it hands out training data to anyone who asks.
      */
     browserDemo: z.object({ samples: z.number().int().min(0).max(10000).default(0) }).strict().default({ samples: 0 }),
+    /** The live dashboard at /: read-only; with tokenEnv, its data needs the operator token held in that variable. */
+    dashboard: z.object({ tokenEnv: z.string().min(1).optional() }).strict().default({}),
   })
   .strict()
   .superRefine((c, ctx) => {

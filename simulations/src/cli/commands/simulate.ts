@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadSimulationConfig } from '../../config/simulationConfig.ts';
+import { GeoFedError } from '@geofed/shared/errors';
+import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -13,20 +14,29 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
-    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean }) => {
+    .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`)
+    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; dashboard?: true | string }) => {
       const config = loadSimulationConfig(opts.config, opts.set);
+      const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
       const { buildResult, writeResult } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
-        onReady: ({ dataset, clients, backend, threads }) =>
+        onReady: (info) => {
+          const { dataset, clients, backend, threads } = info;
           process.stderr.write(
             `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients, ` +
               `${config.rounds} rounds, method ${config.method.name}, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
-          ),
-        onRound: (record, total) => progress.update(record, total),
+          );
+          dashboard?.hooks.onReady(info);
+        },
+        onRound: (record, total) => {
+          progress.update(record, total);
+          dashboard?.hooks.onRound(record);
+        },
+        ...(dashboard ? { observePool: dashboard.hooks.observePool } : {}),
       }).finally(() => progress.stop());
       const result = buildResult(run);
       const file = writeResult(opts.out, result);
@@ -51,5 +61,25 @@ export function register(program: Command): void {
             : '') +
           `wrote ${file} and ${pictures.join(', ')}\n`,
       );
+      if (dashboard) {
+        dashboard.finish();
+        process.stderr.write(`geofed simulate: the dashboard stays at ${dashboard.url} until Ctrl-C\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await dashboard.close();
+      }
     });
+}
+
+const DEFAULT_DASHBOARD_PORT = 8090;
+
+async function openDashboard(config: SimulationConfig, flag: true | string) {
+  const port = flag === true ? DEFAULT_DASHBOARD_PORT : Number(flag);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GeoFedError(`--dashboard: "${String(flag)}" is not a port number (0 to 65535)`);
+  const { simulationDashboard } = await import('../simulationDashboard.ts');
+  const dashboard = await simulationDashboard(config, port);
+  process.stderr.write(`geofed simulate: live dashboard at ${dashboard.url}\n`);
+  return dashboard;
 }
