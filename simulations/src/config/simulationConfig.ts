@@ -6,6 +6,7 @@ import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/lo
 import { datasetSpecSchema } from '@geofed/shared/data/registry';
 import { modelSpecInput } from '@geofed/shared/models/modelSpec';
 import { partitionSpecSchema } from '@geofed/shared/partition/index';
+import { representationSettingsSchema } from '@geofed/shared/representation/settings';
 import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
 import { strategySpecSchema } from '@geofed/coordinator/strategies/index';
 
@@ -47,6 +48,8 @@ const configObject = z
           .object({ epochs: z.number().int().min(0).default(1), maxClients: z.number().int().positive().default(20) })
           .strict()
           .prefault({}),
+        /** Linear probe, kNN and neural collapse of the global backbone's embeddings (off unless enabled). */
+        representation: representationSettingsSchema.prefault({}),
       })
       .strict()
       .prefault({}),

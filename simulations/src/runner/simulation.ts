@@ -7,6 +7,7 @@ import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
 import { evaluate } from '@geofed/shared/models/evaluate';
 import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
 import { checkTransforms, partition } from '@geofed/shared/partition/index';
+import { representationDue } from '@geofed/shared/representation/settings';
 import type { WeightList } from '@geofed/shared/tensor/weights';
 import { initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
 import { createStrategy } from '@geofed/coordinator/strategies/index';
@@ -17,6 +18,7 @@ import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
 import { WorkerPool } from './workerPool.ts';
+import { representationScorer } from './representation.ts';
 
 export interface SimulationHooks {
   /** Called after every round (progress bars, job progress). */
@@ -123,12 +125,23 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     },
   });
 
+  const scoreRepresentation = representationScorer({
+    model,
+    dataset,
+    settings: config.evaluation.representation,
+    seed: config.seed,
+    batchSize: config.evaluation.batchSize,
+  });
+
   hooks.onReady?.({ dataset, clients, backend, threads });
   const rounds: RoundRecord[] = [];
   let personalization: FineTunedPersonalization | undefined;
   try {
     for (let r = 0; r < config.rounds; r++) {
       const record = await engine.runRound();
+      if (representationDue(config.evaluation.representation, record.round, config.rounds)) {
+        Object.assign(record, scoreRepresentation(engine.globalWeights));
+      }
       rounds.push(record);
       hooks.onRound?.(record, config.rounds);
       // Let timers and messages (job cancellation, progress, parent-alive checks) run between rounds.

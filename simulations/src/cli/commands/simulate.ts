@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { GeoFedError } from '@geofed/shared/errors';
+import { logger, type Logger } from '@geofed/shared/log';
 import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
 import { roundProgress } from '../roundProgress.ts';
 
@@ -17,7 +18,8 @@ export function register(program: Command): void {
     .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`)
     .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; dashboard?: true | string }) => {
       const config = loadSimulationConfig(opts.config, opts.set);
-      const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard);
+      const log = logger('simulate');
+      const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard, log);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
       const { buildResult, writeResult } = await import('../../report/result.ts');
@@ -26,9 +28,18 @@ export function register(program: Command): void {
       const run = await runSimulation(config, {
         onReady: (info) => {
           const { dataset, clients, backend, threads } = info;
-          process.stderr.write(
-            `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients, ` +
-              `${config.rounds} rounds, method ${config.method.name}, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
+          log.info(
+            {
+              dataset: dataset.name,
+              synthetic: dataset.synthetic,
+              clients: clients.length,
+              rounds: config.rounds,
+              method: config.method.name,
+              strategy: config.strategy.name,
+              backend: backend.name,
+              threads,
+            },
+            'simulation starts',
           );
           dashboard?.hooks.onReady(info);
         },
@@ -45,7 +56,7 @@ export function register(program: Command): void {
       const pictures = [join(opts.out, 'curve.png')];
       if (opts.geometryPlot) {
         if (!run.geometry) {
-          process.stderr.write(`geofed simulate: no geometry to draw: method ${config.method.name} pools no embedding statistics\n`);
+          log.warn({ method: config.method.name }, 'no geometry to draw: the method pools no embedding statistics');
         } else {
           const { writeGeometryPlot } = await import('../../report/geometryPlot.ts');
           pictures.push(join(opts.out, 'geometry.png'));
@@ -63,7 +74,7 @@ export function register(program: Command): void {
       );
       if (dashboard) {
         dashboard.finish();
-        process.stderr.write(`geofed simulate: the dashboard stays at ${dashboard.url} until Ctrl-C\n`);
+        log.info({ url: dashboard.url }, 'the dashboard stays up until Ctrl-C');
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
@@ -75,11 +86,11 @@ export function register(program: Command): void {
 
 const DEFAULT_DASHBOARD_PORT = 8090;
 
-async function openDashboard(config: SimulationConfig, flag: true | string) {
+async function openDashboard(config: SimulationConfig, flag: true | string, log: Logger) {
   const port = flag === true ? DEFAULT_DASHBOARD_PORT : Number(flag);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GeoFedError(`--dashboard: "${String(flag)}" is not a port number (0 to 65535)`);
   const { simulationDashboard } = await import('../simulationDashboard.ts');
   const dashboard = await simulationDashboard(config, port);
-  process.stderr.write(`geofed simulate: live dashboard at ${dashboard.url}\n`);
+  log.info({ url: dashboard.url }, 'live dashboard');
   return dashboard;
 }
