@@ -8,6 +8,8 @@ import { modelSpecInput } from '@geofed/shared/models/modelSpec';
 import { partitionSpecSchema } from '@geofed/shared/partition/index';
 import { representationSettingsSchema } from '@geofed/shared/representation/settings';
 import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
+import { privacySchema } from '@geofed/shared/privacy/config';
+import { secureAggregationSchema } from '@geofed/shared/secagg/config';
 import { strategySpecSchema } from '@geofed/coordinator/strategies/index';
 
 /**
@@ -34,6 +36,9 @@ const configObject = z
     /** The fixed classifier head (used when the method has one). */
     classifier: classifierSchema.default(classifierSchema.parse({})),
     seed: z.number().int().min(0).default(0),
+    /** The server learns only sums of updates and class statistics (FedAvg-family strategies). */
+    secureAggregation: secureAggregationSchema.prefault({}),
+    privacy: privacySchema.prefault({}),
     /** A GeoFed weights file (see `geofed weights import`) to start from instead of a seeded initialisation. */
     init: z.string().min(1).optional(),
     /** `auto` picks tfjs-node, then GeoFed's wasm, then cpu; see `geofed doctor`. */
