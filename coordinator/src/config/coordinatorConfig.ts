@@ -37,7 +37,7 @@ const configObject = z
     /** The data set the coordinator evaluates the global model on; it also fixes input shape and class count. */
     dataset: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), datasetSpecSchema),
     model: modelSpecInput.default({ type: 'mlp', hidden: [200, 200] }),
-    strategy: strategySpecSchema.default({ name: 'fedavg' }),
+    strategy: strategySpecSchema.prefault({ name: 'fedavg' }),
     rounds: z.number().int().positive().default(20),
     local: localTrainSchema.default(localTrainSchema.parse({})),
     /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations (as in a simulation config). */

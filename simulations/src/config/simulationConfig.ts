@@ -30,7 +30,7 @@ const configObject = z
     fractionPerRound: z.number().gt(0).max(1).default(1),
     minClientsPerRound: z.number().int().positive().default(1),
     local: localTrainSchema.default(localTrainSchema.parse({})),
-    strategy: strategySpecSchema.default({ name: 'fedavg' }),
+    strategy: strategySpecSchema.prefault({ name: 'fedavg' }),
     /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations. */
     method: methodSchema.default(methodSchema.parse({})),
     /** The fixed classifier head (used when the method has one). */
