@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { GeoFedError } from '@geofed/shared/errors';
 import { logger, type Logger } from '@geofed/shared/log';
 import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
+import { partitionProgress } from '../partitionProgress.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -26,6 +27,7 @@ export function register(program: Command): void {
       const { writeCurves } = await import('../../report/curves.ts');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
+        onPartitionProgress: partitionProgress('geofed simulate'),
         onReady: (info) => {
           const { dataset, clients, backend, threads } = info;
           log.info(
@@ -33,6 +35,8 @@ export function register(program: Command): void {
               dataset: dataset.name,
               synthetic: dataset.synthetic,
               clients: clients.length,
+              // Fewer than configured when some hold no data (minSize 0); those are never sampled.
+              registeredClients: config.clients,
               rounds: config.rounds,
               method: config.method.name,
               strategy: config.strategy.name,
