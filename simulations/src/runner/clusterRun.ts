@@ -8,7 +8,7 @@ import type { Strategy } from '@geofed/coordinator/strategies/types';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { connectRedis } from '../scheduler/redisConnection.ts';
 import { schedulerSettings } from '../scheduler/settings.ts';
-import { datasetChecksum } from './clusterWorker.ts';
+import { datasetChecksum } from './clusterTraining.ts';
 import type { VirtualClient } from './virtualClients.ts';
 
 export interface ClusterRunSetup {

@@ -30,12 +30,15 @@ const config = (scenario: Scenario | undefined, overrides: string[] = []) =>
     overrides,
   );
 
+/** A worker loads TF.js before it takes jobs; on a loaded shared machine that can take a minute or more. */
+const WORKER_START_MS = 240_000;
+
 const numbers = (run: SimulationRun) => run.rounds.map((r) => [r.testAccuracy, r.testLoss, r.trainLoss]);
 
 test('a cluster run on 2 worker processes gives the in-process per-round results for the same seed', async () => {
   const scenario = new Scenario();
   try {
-    await Promise.all([scenario.startWorker(), scenario.startWorker()]);
+    await Promise.all([scenario.startWorker([], WORKER_START_MS), scenario.startWorker([], WORKER_START_MS)]);
     const here = await runSimulation(config(undefined));
     const cluster = await runSimulation(config(scenario));
     assert.equal(cluster.rounds.length, here.rounds.length);
@@ -60,7 +63,7 @@ test('kill -9 of a worker mid-round: its job runs elsewhere and every sampled cl
   const { redis } = await scenario.redis();
   const queue = new Queue(FEDERATION_QUEUE, { connection: redis, prefix: scenario.prefix });
   try {
-    const [victim] = await Promise.all([scenario.startWorker(['--lock-seconds', '2']), scenario.startWorker(['--lock-seconds', '2'])]);
+    const [victim] = await Promise.all([scenario.startWorker(['--lock-seconds', '2'], WORKER_START_MS), scenario.startWorker(['--lock-seconds', '2'], WORKER_START_MS)]);
     // Individual updates, so the comparison below is exact: a client counted twice or lost would change it.
     const here = await runSimulation(config(undefined));
     let killed = false;
