@@ -59,7 +59,7 @@ export class GeometryMethod implements ServerMethod {
   absorb(update: ClientUpdate): void {
     const stats = update.payload?.stats;
     if (!this.options.plan.collectStatistics || stats === undefined) return;
-    const result = this.service.submit(update.clientId, stats);
+    const result = this.service.submit(update.clientId, stats, update.numSamples);
     if (!result.accepted) log.warn({ clientId: update.clientId, reason: result.reason }, 'statistics not pooled');
   }
 
