@@ -112,11 +112,12 @@ const configObject = z
         message: 'secure aggregation is available in simulations (geofed simulate) only; networked clients do not run the masking protocol yet, so remove it here',
       });
     }
-    if (c.privacy.clipNorm !== undefined) {
+    for (const key of ['clipNorm', 'noiseMultiplier', 'dpFedAvg', 'targetEpsilon'] as const) {
+      if (c.privacy[key] === undefined) continue;
       ctx.addIssue({
         code: 'custom',
-        path: ['privacy', 'clipNorm'],
-        message: 'embedding clipping is available in simulations (geofed simulate) only; networked clients do not receive the clip norm yet, so remove it here',
+        path: ['privacy', key],
+        message: 'differential privacy (clipping, noise, accounting) is available in simulations (geofed simulate) only; networked runs do not apply it yet, so remove it here',
       });
     }
     if (c.quorum > (c.clientsPerRound ?? Infinity)) {
