@@ -63,6 +63,7 @@ export function setupMethod({ method, classifier: settings, numClasses, seed, pr
         },
         refreshEvery: method.refreshEvery,
         classifierBytes: classifier ? classifier.weights.length * 4 : 0,
+        numSamplesCountsSamples: privacy?.dpFedAvg === undefined,
       }),
   };
 }
