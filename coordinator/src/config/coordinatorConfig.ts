@@ -97,6 +97,8 @@ const configObject = z
      * default: it hands out training data to anyone who asks.
      */
     browserDemo: z.object({ samples: z.number().int().min(0).max(10000).default(0) }).strict().default({ samples: 0 }),
+    /** The live dashboard at /: read-only; with tokenEnv, its data needs the operator token held in that variable. */
+    dashboard: z.object({ tokenEnv: z.string().min(1).optional() }).strict().default({}),
     /** Accepted so that a simulation config's sections read the same here; see the refusal below. */
     secureAggregation: secureAggregationSchema.prefault({}),
     privacy: privacySchema.prefault({}),

@@ -29,6 +29,8 @@ export interface SimulationHooks {
   onRound?(record: RoundRecord, totalRounds: number): void;
   /** Called once the data, partition and model are ready, before round 1. */
   onReady?(info: { dataset: Dataset; clients: readonly VirtualClient[]; backend: BackendInfo; threads: number }): void;
+  /** Lets an observer (the live dashboard) watch the engine's client pool; returns the pool the engine uses. */
+  observePool?(pool: ClientPool): ClientPool;
 }
 
 export interface SimulationRun {
@@ -137,7 +139,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   };
   const engine = new RoundEngine({
     strategy,
-    pool: roundPool,
+    pool: hooks.observePool?.(roundPool) ?? roundPool,
     initialWeights,
     train: setup.train(config.local),
     method,
