@@ -85,7 +85,7 @@ const compiled = existsSync(join(root, 'simulations/dist/cli/main.js'));
 const table = [
   `## ${values.label}`,
   '',
-  `Command: \`npm run bench:startup -- --repeats ${repeats} --label ${values.label}\`  `,
+  `Command: \`npm run bench:startup -- --repeats ${repeats} --label '${values.label}'${values.root ? ` --root ${values.root}` : ''}\`  `,
   `Date: ${new Date().toISOString().slice(0, 16)}Z; Node ${process.version}; ${cpus()[0]?.model ?? 'cpu'} x ${cpus().length}; ` +
     `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; ${compiled ? 'compiled JavaScript (dist/)' : 'TypeScript sources through tsx'}.`,
   '',
