@@ -27,6 +27,9 @@ export function register(program: Command): void {
       const federationRedis = await connectRedis(settings.redisUrl, 'worker');
       const federation = new FederationWorker(federationRedis, settings.prefix, opts.lockSeconds);
       const worker = {
+        get redisReachable() {
+          return sweeps.redisReachable;
+        },
         async close() {
           await Promise.all([sweeps.close(), federation.close()]);
           await federationRedis.quit();
