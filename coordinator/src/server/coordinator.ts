@@ -76,6 +76,9 @@ export interface RunningCoordinator {
   close(): Promise<void>;
 }
 
+/** How long clients have, after the end of the run is announced, to disconnect by themselves. */
+const RUN_END_WAIT_MS = 5_000;
+
 /** Reassembled uploads may exceed the model's float32 size by this much (names, shapes, metrics, framing). */
 const PAYLOAD_SLACK_BYTES = 1024 * 1024;
 
@@ -223,6 +226,8 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
       heartbeatMs: config.heartbeatSeconds * 1000,
       downloadEncoding: config.encoding.download,
       uploadEncoding: config.encoding.upload,
+      method: config.method.name,
+      modelType: config.model.type,
     },
     auth,
     budget,
@@ -287,6 +292,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     if (stop.signal.aborted) return;
     state = 'finished';
     log.info({ round: engine.round, weightsChecksum: checksum }, 'all rounds done');
+    await pool.endRun(engine.round, `all ${config.rounds} rounds done`, RUN_END_WAIT_MS);
   })();
   // The caller decides what a failed run means; an unobserved rejection must not crash the process first.
   finished.catch(() => {});

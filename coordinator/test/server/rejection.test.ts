@@ -108,7 +108,7 @@ before(async () => {
         clientId: mallory,
         token: tokenFor(mallory),
         protocolVersion: 1,
-        capabilities: { encodings: ['f32'], maxMessageBytes: 0, backend: 'none', device: { runtime: 'test', platform: '', userAgent: '', cpuCores: 0, memoryMib: 0 } },
+        capabilities: { encodings: ['f32'], maxMessageBytes: 0, backend: 'none', device: { runtime: 'test', platform: '', userAgent: '', cpuCores: 0, memoryMib: 0 }, methods: ['fedavg'], modelTypes: ['mlp'] },
       },
     }),
   );

@@ -16,7 +16,8 @@ export const geofedDescriptor = {
                     "update",
                     "ack",
                     "heartbeat",
-                    "chunk"
+                    "chunk",
+                    "runEnded"
                   ],
                   "comment": "Required."
                 }
@@ -70,6 +71,11 @@ export const geofedDescriptor = {
                 "chunk": {
                   "type": "Chunk",
                   "id": 17,
+                  "comment": null
+                },
+                "runEnded": {
+                  "type": "RunEnded",
+                  "id": 18,
                   "comment": null
                 }
               },
@@ -210,6 +216,18 @@ export const geofedDescriptor = {
                   "type": "DeviceInfo",
                   "id": 4,
                   "comment": "Required."
+                },
+                "methods": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 5,
+                  "comment": "Required. Federated methods the client can train with, by GeoFed's name: \"fedavg\", \"fedprox\", \"fedproto\",\n\"fedetf\", \"geofed\". A coordinator refuses a client that lacks the run's method at Join."
+                },
+                "modelTypes": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 6,
+                  "comment": "Required. Model types the client can build from `RoundTask.model_spec` (its \"type\"): \"mlp\", \"cnn\", \"head\".\nA coordinator refuses a client that lacks the run's model type at Join."
                 }
               },
               "comment": null
@@ -285,7 +303,8 @@ export const geofedDescriptor = {
                 "REJECT_CODE_STALE": 6,
                 "REJECT_CODE_UNSUPPORTED": 7,
                 "REJECT_CODE_DEADLINE": 8,
-                "REJECT_CODE_INTERNAL": 9
+                "REJECT_CODE_INTERNAL": 9,
+                "REJECT_CODE_POLICY": 10
               },
               "comment": null,
               "comments": {
@@ -298,7 +317,21 @@ export const geofedDescriptor = {
                 "REJECT_CODE_STALE": "The message refers to a round or model version that is no longer open.",
                 "REJECT_CODE_UNSUPPORTED": "The client cannot do what was asked (unknown model spec, unsupported encoding or method, out of memory).",
                 "REJECT_CODE_DEADLINE": "The deadline passed before the work was done.",
-                "REJECT_CODE_INTERNAL": "The receiver failed for a reason of its own."
+                "REJECT_CODE_INTERNAL": "The receiver failed for a reason of its own.",
+                "REJECT_CODE_POLICY": "A well-formed update that the round's rules refuse (e.g. its norm is beyond the round's bound)."
+              }
+            },
+            "Verdict": {
+              "values": {
+                "VERDICT_UNSPECIFIED": 0,
+                "VERDICT_RETRYABLE": 1,
+                "VERDICT_FINAL": 2
+              },
+              "comment": "What the receiver of a refusal may do about it.",
+              "comments": {
+                "VERDICT_UNSPECIFIED": null,
+                "VERDICT_RETRYABLE": "Sending the refused message again (re-encoded, or after `retry_after_ms`) may succeed; for an Update, the\nclient keeps its place in the round until the round's deadline.",
+                "VERDICT_FINAL": "Do not send it again. For an Update or a RoundTask, the client is out of the round at once (the round does not\nwait for it); for a Join, the client cannot take part in this run."
               }
             },
             "Reject": {
@@ -321,7 +354,12 @@ export const geofedDescriptor = {
                 "retryAfterMs": {
                   "type": "uint32",
                   "id": 4,
-                  "comment": "When a retry may succeed (e.g. REJECT_CODE_CAPACITY): milliseconds to wait. 0 means do not retry."
+                  "comment": "With VERDICT_RETRYABLE: milliseconds to wait before sending again; 0 means at once."
+                },
+                "verdict": {
+                  "type": "Verdict",
+                  "id": 5,
+                  "comment": "Required."
                 }
               },
               "comment": "Refusal of a Join, of a RoundTask (by a client), or of any message that cannot be handled."
@@ -697,6 +735,16 @@ export const geofedDescriptor = {
                   "type": "string",
                   "id": 3,
                   "comment": "Why it was not accepted (empty when accepted)."
+                },
+                "code": {
+                  "type": "RejectCode",
+                  "id": 4,
+                  "comment": "Why it was not accepted, for machines; set if and only if `accepted` is false."
+                },
+                "verdict": {
+                  "type": "Verdict",
+                  "id": 5,
+                  "comment": "What the client may do about the refusal; set if and only if `accepted` is false."
                 }
               },
               "comment": "The coordinator's answer to an Update."
@@ -760,6 +808,21 @@ export const geofedDescriptor = {
                 }
               },
               "comment": null
+            },
+            "RunEnded": {
+              "fields": {
+                "lastRound": {
+                  "type": "uint32",
+                  "id": 1,
+                  "comment": "The last round that was completed; 0 if none was."
+                },
+                "reason": {
+                  "type": "string",
+                  "id": 2,
+                  "comment": "Required. One line for a person: why the run ended (e.g. \"all 20 rounds done\")."
+                }
+              },
+              "comment": "The coordinator's announcement that the run is over: no more tasks will come. Every Ack owed to the client was\nsent before it. The client disconnects on receiving it."
             },
             "Chunk": {
               "fields": {
