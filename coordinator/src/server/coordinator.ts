@@ -29,6 +29,7 @@ import { UploadBudget } from './uploadBudget.ts';
 export interface CoordinatorOptions {
   /** 0 picks a free port (see RunningCoordinator.port). */
   readonly port: number;
+  /** Default 127.0.0.1: reachable from this machine only, until an operator opens it (`--host 0.0.0.0`). */
   readonly host?: string;
   /** Overrides config.checkpoint.dir. */
   readonly checkpointDir?: string;
@@ -257,14 +258,15 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   });
   io.on('connection', (socket) => new ClientSession(socket.data.clientId as string, socket, host));
 
+  const listenHost = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     http.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new GeoFedError(`cannot listen on ${options.host ?? '0.0.0.0'}:${options.port}: ${e.code ?? e.message}`, { remedy: 'pick another --port' })),
+      reject(new GeoFedError(`cannot listen on ${listenHost}:${options.port}: ${e.code ?? e.message}`, { remedy: 'pick another --port' })),
     );
-    http.listen(options.port, options.host, () => resolve());
+    http.listen(options.port, listenHost, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  const url = `${tls ? 'https' : 'http'}://${options.host ?? 'localhost'}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${listenHost}:${port}`;
 
   const stop = new AbortController();
   const finished = (async () => {

@@ -31,7 +31,7 @@ export const geofedDescriptor = {
                 "messageId": {
                   "type": "string",
                   "id": 2,
-                  "comment": "Required. Sender-chosen id, unique per sender and connection (a UUID or a counter). Replies name it in their\n`in_reply_to`."
+                  "comment": "Required. Sender-chosen id, unique per sender and connection (a UUID or a counter). Replies name it in their\n`in_reply_to`. An envelope sent in chunks uses its message id as the transfer id."
                 },
                 "join": {
                   "type": "Join",
@@ -277,7 +277,7 @@ export const geofedDescriptor = {
                 "uploadEncoding": {
                   "type": "Encoding",
                   "id": 3,
-                  "comment": "Required. Tensor encoding the client must use in its Updates (one of those it advertised)."
+                  "comment": "Required. Tensor encoding the client must use in its Updates (one of those it advertised); an Update in another\nencoding is refused as retryable."
                 },
                 "maxMessageBytes": {
                   "type": "uint64",
@@ -287,7 +287,7 @@ export const geofedDescriptor = {
                 "heartbeatIntervalMs": {
                   "type": "uint32",
                   "id": 5,
-                  "comment": "How often the client sends a Heartbeat; 0 means never."
+                  "comment": "How often the client sends a Heartbeat (on the heartbeat event); 0 means never."
                 }
               },
               "comment": null
@@ -349,7 +349,7 @@ export const geofedDescriptor = {
                 "inReplyTo": {
                   "type": "string",
                   "id": 3,
-                  "comment": "The message id of the message refused; empty if it could not be decoded far enough to know it."
+                  "comment": "The message id of the message refused; for a refused chunked transfer, its transfer id (the message id of the\nenvelope it carries); empty if the message could not be decoded far enough to know it."
                 },
                 "retryAfterMs": {
                   "type": "uint32",
@@ -417,7 +417,7 @@ export const geofedDescriptor = {
                   "options": {
                     "proto3_optional": true
                   },
-                  "comment": "Seed for the client's local randomness (shuffling, synthesis) this round; unset lets the client choose."
+                  "comment": "The run's seed. A client seeds its local randomness (shuffling, synthesis) this round with FNV-1a (32-bit, over\nthe UTF-16 code units) of \"<seed>:<round>:<client_id>\"; unset lets the client choose."
                 },
                 "flags": {
                   "keyType": "string",
@@ -560,17 +560,17 @@ export const geofedDescriptor = {
                 "round": {
                   "type": "uint32",
                   "id": 1,
-                  "comment": "Round number, counting from 0."
+                  "comment": "Round number, counting from 1: the first task of a run is round 1."
                 },
                 "modelVersion": {
                   "type": "uint32",
                   "id": 2,
-                  "comment": "Version of the global model in `weights`; echoed in the Update."
+                  "comment": "Version of the global model in `weights` (round - 1: the aggregations behind it); echoed in the Update."
                 },
                 "modelSpec": {
                   "type": "string",
                   "id": 3,
-                  "comment": "Required. Name of the model architecture (both sides build it from this name), e.g. \"cnn-small\"."
+                  "comment": "Required. The model architecture as JSON, e.g. {\"type\":\"mlp\",\"hidden\":[200,200]}; both sides build the same\nnetwork from it (docs/protocol.md, \"Models\")."
                 },
                 "weights": {
                   "type": "TensorBundle",
@@ -629,7 +629,7 @@ export const geofedDescriptor = {
                 "count": {
                   "type": "uint64",
                   "id": 2,
-                  "comment": "n_c: number of embeddings."
+                  "comment": "n_c: number of embeddings; >= 1. The counts of all classes add up to Update.num_samples."
                 },
                 "sum": {
                   "rule": "repeated",
@@ -641,10 +641,10 @@ export const geofedDescriptor = {
                   "rule": "repeated",
                   "type": "double",
                   "id": 4,
-                  "comment": "Required. S_c = sum z z^T: dim x dim values, row-major (symmetric, sent in full)."
+                  "comment": "Required. S_c = sum z z^T: dim x dim values, row-major (symmetric, sent in full). S_c - s_c s_c^T / n_c must\nbe positive semi-definite."
                 }
               },
-              "comment": "Per-class sufficient statistics of one client's embeddings z (d values each): exact under addition."
+              "comment": "Per-class sufficient statistics of one client's embeddings z (d values each): exact under addition. Taken with\nthe RoundTask's weights, before local training, over all of the client's training data; z is the backbone's\noutput (the input of the head), so d is the model's embedding dimension."
             },
             "ClassStatistics": {
               "fields": {
@@ -702,13 +702,13 @@ export const geofedDescriptor = {
                 "statistics": {
                   "type": "ClassStatistics",
                   "id": 8,
-                  "comment": "Embedding statistics, for methods that build global geometry."
+                  "comment": "Embedding statistics: required when the task's flags set feature_synthesis or prototypes (geofed, fedproto),\nrefused otherwise."
                 },
                 "metrics": {
                   "keyType": "string",
                   "type": "double",
                   "id": 9,
-                  "comment": "Training metrics, e.g. \"loss\", \"accuracy\", \"train_ms\"."
+                  "comment": "Training metrics, each finite: \"trainLoss\" (mean training loss over the local epochs; the coordinator averages\nit weighted by num_samples), \"seconds\" (local training time), \"samplesPerSecond\". Other keys are kept as given."
                 },
                 "extraTensors": {
                   "keyType": "string",
@@ -747,7 +747,7 @@ export const geofedDescriptor = {
                   "comment": "What the client may do about the refusal; set if and only if `accepted` is false."
                 }
               },
-              "comment": "The coordinator's answer to an Update."
+              "comment": "The coordinator's answer to an Update, sent once the round has taken or refused it."
             },
             "ClientState": {
               "values": {
@@ -857,7 +857,7 @@ export const geofedDescriptor = {
                   "comment": "This piece's bytes; non-empty unless the payload is empty."
                 }
               },
-              "comment": "One piece of a payload too large for one frame. The payload (an encoded Envelope) is cut into consecutive pieces;\npiece `index` (0-based) of `total` carries the next bytes. Every chunk of a transfer repeats `total`, `total_bytes`\nand `sha256`; the receiver rejects chunks that disagree with the first, duplicate or out-of-range indices, and a\nreassembled payload whose length or SHA-256 differs. Chunks may arrive in any order; a receiver drops transfers\nthat stay idle too long or exceed its memory bounds."
+              "comment": "One piece of a payload too large for one frame. The frame limit counts the whole encoded Chunk envelope, not\njust `data`. The payload (an encoded Envelope) is cut into consecutive pieces;\npiece `index` (0-based) of `total` carries the next bytes. Every chunk of a transfer repeats `total`, `total_bytes`\nand `sha256`; the receiver rejects chunks that disagree with the first, duplicate or out-of-range indices, and a\nreassembled payload whose length or SHA-256 differs. Chunks may arrive in any order; a receiver drops transfers\nthat stay idle too long or exceed its memory bounds."
             }
           }
         }
