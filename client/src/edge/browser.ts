@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { io } from 'socket.io-client';
-import { shardFromDemoData, type DemoData } from './demoData.ts';
+import type { DemoData } from '@geofed/shared/data/demoData';
 import { CLIENT_METHODS, CLIENT_MODEL_TYPES } from './capabilities.ts';
+import { shardFromDemoData } from './demoData.ts';
 import { EdgeSession, type EdgeEvent, type EdgeLog } from './session.ts';
 import { trainingWorker } from './workers.ts';
 

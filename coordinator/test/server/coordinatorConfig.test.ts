@@ -25,3 +25,13 @@ test('mistakes are named by key', () => {
   assert.throws(() => parseCoordinatorConfig({ ...minimal, auth: { tokens: { a: 'short' } } }, '/'), /at least 16 characters/);
   assert.throws(() => parseCoordinatorConfig({ ...minimal, clientsPerRound: 2, quorum: 3 }, '/'), /quorum: is 3, more than clientsPerRound/);
 });
+
+test('secure aggregation and embedding clipping are refused over the network with the reason, not ignored', () => {
+  assert.throws(
+    () => parseCoordinatorConfig(minimal, '/', ['secureAggregation.enabled=true']),
+    /secureAggregation.enabled: secure aggregation is available in simulations \(geofed simulate\) only/,
+  );
+  assert.throws(() => parseCoordinatorConfig(minimal, '/', ['privacy.clipNorm=5']), /privacy.clipNorm: differential privacy \(clipping, noise, accounting\) is available in simulations/);
+  assert.throws(() => parseCoordinatorConfig(minimal, '/', ['privacy.dpFedAvg.clipNorm=1', 'privacy.dpFedAvg.noiseMultiplier=1']), /privacy.dpFedAvg: differential privacy/);
+  assert.equal(parseCoordinatorConfig(minimal, '/', ['secureAggregation.enabled=false']).secureAggregation.enabled, false);
+});

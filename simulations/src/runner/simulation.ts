@@ -6,23 +6,31 @@ import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
 import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
 import { evaluate } from '@geofed/shared/models/evaluate';
 import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
-import { checkTransforms, partition } from '@geofed/shared/partition/index';
+import { checkTransforms, partition, type OnPartitionProgress } from '@geofed/shared/partition/index';
+import { representationDue } from '@geofed/shared/representation/settings';
 import type { WeightList } from '@geofed/shared/tensor/weights';
 import { initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
 import { createStrategy } from '@geofed/coordinator/strategies/index';
 import { RoundEngine, type RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { setupMethod } from '@geofed/coordinator/methods/methodSetup';
 import type { ClientPool } from '@geofed/coordinator/engine/clientPool';
+import { aggregationFor } from '@geofed/coordinator/secagg/aggregatingPool';
+import { RunAccountant } from '@geofed/shared/privacy/runAccountant';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
 import { WorkerPool } from './workerPool.ts';
+import { representationScorer } from './representation.ts';
 
 export interface SimulationHooks {
+  /** Called after every draw of a partition that redraws (progress on 100,000-client partitions). */
+  onPartitionProgress?: OnPartitionProgress;
   /** Called after every round (progress bars, job progress). */
   onRound?(record: RoundRecord, totalRounds: number): void;
   /** Called once the data, partition and model are ready, before round 1. */
   onReady?(info: { dataset: Dataset; clients: readonly VirtualClient[]; backend: BackendInfo; threads: number }): void;
+  /** Lets an observer (the live dashboard) watch the engine's client pool; returns the pool the engine uses. */
+  observePool?(pool: ClientPool): ClientPool;
 }
 
 export interface SimulationRun {
@@ -48,17 +56,21 @@ export interface SimulationRun {
   personalization: FineTunedPersonalization | undefined;
 }
 
-function makeClients(config: SimulationConfig, dataset: Dataset): VirtualClient[] {
+function makeClients(config: SimulationConfig, dataset: Dataset, onProgress?: OnPartitionProgress): VirtualClient[] {
   if (config.mode === 'centralized') {
     return [{ id: 'centralized', indices: Int32Array.from({ length: dataset.train.n }, (_, i) => i) }];
   }
-  const result = partition(dataset.train.y, dataset.numClasses, { ...config.partition, clients: config.clients }, config.seed);
+  const spec = { ...config.partition, clients: config.clients };
+  const result = partition(dataset.train.y, dataset.numClasses, spec, config.seed, onProgress ? { onProgress } : {});
   if (result.transforms) checkTransforms(result.transforms, dataset.inputShape);
-  return result.clients.map((indices, k) => ({
+  const clients = result.clients.map((indices, k) => ({
     id: virtualClientId(k),
     indices,
     ...(result.transforms?.[k] ? { transform: result.transforms[k] } : {}),
   }));
+  // With minSize 0 a client may hold nothing (100,000 clients on 60,000 images): it has nothing to train on, so it
+  // is never sampled; the others keep their ids.
+  return clients.filter((c) => c.indices.length > 0);
 }
 
 function threadCount(config: SimulationConfig, clients: number): number {
@@ -74,15 +86,33 @@ function threadCount(config: SimulationConfig, clients: number): number {
 export async function runSimulation(config: SimulationConfig, hooks: SimulationHooks = {}): Promise<SimulationRun> {
   const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
   const dataset = await loadDataset(config.dataset);
-  const clients = makeClients(config, dataset);
+  const clients = makeClients(config, dataset, hooks.onPartitionProgress);
   const shape = { inputShape: dataset.inputShape, numClasses: dataset.numClasses };
-  const setup = setupMethod({ method: config.method, classifier: config.classifier, numClasses: dataset.numClasses, seed: config.seed });
+  const setup = setupMethod({
+    method: config.method,
+    classifier: config.classifier,
+    numClasses: dataset.numClasses,
+    seed: config.seed,
+    privacy: config.privacy,
+  });
   const { plan, classifier, head } = setup;
   const model: GeoModel = buildModel(config.model, shape, config.seed, head);
   const method = setup.serverMethod(model.embeddingDim);
   const clientCounts = clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices));
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
   const threads = threadCount(config, clients.length);
+  const strategy = createStrategy(config.strategy);
+  const aggregation = aggregationFor({
+    secureAggregation: config.secureAggregation,
+    dpFedAvg: config.privacy.dpFedAvg,
+    strategy,
+    plan,
+    maxSamples: Math.max(...clients.map((c) => c.indices.length)),
+    numClasses: dataset.numClasses,
+    embeddingDim: model.embeddingDim,
+    seed: config.seed,
+    payloadBytes: (_task, clientId) => method.taskPayload().bytes + (method.bytesFor?.(clientId) ?? 0),
+  });
 
   const workers =
     threads > 1
@@ -101,14 +131,15 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
         )
       : undefined;
   const pool: ClientPool & { close?(): Promise<void> } = workers ?? new InProcessPool(model, dataset.train, clients);
+  const roundPool = aggregation ? aggregation(pool) : pool;
 
   const evaluateHere = (weights: WeightList) => {
     model.setWeights(weights);
     return evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
   };
   const engine = new RoundEngine({
-    strategy: createStrategy(config.strategy),
-    pool,
+    strategy,
+    pool: hooks.observePool?.(roundPool) ?? roundPool,
     initialWeights,
     train: setup.train(config.local),
     method,
@@ -121,12 +152,30 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     },
   });
 
+  const scoreRepresentation = representationScorer({
+    model,
+    dataset,
+    settings: config.evaluation.representation,
+    seed: config.seed,
+    batchSize: config.evaluation.batchSize,
+  });
+
+  const accountant = RunAccountant.for(config.privacy, {
+    collectStatistics: plan.collectStatistics,
+    refreshEvery: config.method.refreshEvery,
+    q: config.mode === 'centralized' ? 1 : Math.min(1, Math.max(config.minClientsPerRound, Math.round(config.fractionPerRound * clients.length)) / clients.length),
+  });
   hooks.onReady?.({ dataset, clients, backend, threads });
   const rounds: RoundRecord[] = [];
   let personalization: FineTunedPersonalization | undefined;
   try {
     for (let r = 0; r < config.rounds; r++) {
+      if (accountant?.wouldExceedTarget(engine.round + 1)) break;
       const record = await engine.runRound();
+      if (accountant) record.epsilon = accountant.completeRound(record.round);
+      if (representationDue(config.evaluation.representation, record.round, config.rounds)) {
+        Object.assign(record, scoreRepresentation(engine.globalWeights));
+      }
       rounds.push(record);
       hooks.onRound?.(record, config.rounds);
       // Let timers and messages (job cancellation, progress, parent-alive checks) run between rounds.

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadSimulationConfig } from '../../config/simulationConfig.ts';
+import { GeoFedError } from '@geofed/shared/errors';
+import { logger, type Logger } from '@geofed/shared/log';
+import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
+import { partitionProgress } from '../partitionProgress.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -13,20 +16,42 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
-    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean }) => {
+    .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`)
+    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; dashboard?: true | string }) => {
       const config = loadSimulationConfig(opts.config, opts.set);
+      const log = logger('simulate');
+      const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard, log);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
       const { buildResult, writeResult } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
-        onReady: ({ dataset, clients, backend, threads }) =>
-          process.stderr.write(
-            `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients, ` +
-              `${config.rounds} rounds, method ${config.method.name}, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
-          ),
-        onRound: (record, total) => progress.update(record, total),
+        onPartitionProgress: partitionProgress('geofed simulate'),
+        onReady: (info) => {
+          const { dataset, clients, backend, threads } = info;
+          log.info(
+            {
+              dataset: dataset.name,
+              synthetic: dataset.synthetic,
+              clients: clients.length,
+              // Fewer than configured when some hold no data (minSize 0); those are never sampled.
+              registeredClients: config.clients,
+              rounds: config.rounds,
+              method: config.method.name,
+              strategy: config.strategy.name,
+              backend: backend.name,
+              threads,
+            },
+            'simulation starts',
+          );
+          dashboard?.hooks.onReady(info);
+        },
+        onRound: (record, total) => {
+          progress.update(record, total);
+          dashboard?.hooks.onRound(record);
+        },
+        ...(dashboard ? { observePool: dashboard.hooks.observePool } : {}),
       }).finally(() => progress.stop());
       const result = buildResult(run);
       const file = writeResult(opts.out, result);
@@ -35,7 +60,7 @@ export function register(program: Command): void {
       const pictures = [join(opts.out, 'curve.png')];
       if (opts.geometryPlot) {
         if (!run.geometry) {
-          process.stderr.write(`geofed simulate: no geometry to draw: method ${config.method.name} pools no embedding statistics\n`);
+          log.warn({ method: config.method.name }, 'no geometry to draw: the method pools no embedding statistics');
         } else {
           const { writeGeometryPlot } = await import('../../report/geometryPlot.ts');
           pictures.push(join(opts.out, 'geometry.png'));
@@ -51,5 +76,25 @@ export function register(program: Command): void {
             : '') +
           `wrote ${file} and ${pictures.join(', ')}\n`,
       );
+      if (dashboard) {
+        dashboard.finish();
+        log.info({ url: dashboard.url }, 'the dashboard stays up until Ctrl-C');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await dashboard.close();
+      }
     });
+}
+
+const DEFAULT_DASHBOARD_PORT = 8090;
+
+async function openDashboard(config: SimulationConfig, flag: true | string, log: Logger) {
+  const port = flag === true ? DEFAULT_DASHBOARD_PORT : Number(flag);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GeoFedError(`--dashboard: "${String(flag)}" is not a port number (0 to 65535)`);
+  const { simulationDashboard } = await import('../simulationDashboard.ts');
+  const dashboard = await simulationDashboard(config, port);
+  log.info({ url: dashboard.url }, 'live dashboard');
+  return dashboard;
 }
