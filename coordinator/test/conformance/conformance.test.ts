@@ -49,10 +49,16 @@ async function nextRound(): Promise<{ a: Message; b: Message }> {
   return { a, b };
 }
 
-async function bobAnswers(task: Message): Promise<number> {
-  const ack = await ackOf(bob, await bob.send(good(task, bob)));
+/** Bob's good update for `task`; resolves once it is accepted (which may be when the round closes). */
+async function bobAnswers(task: Message): Promise<void> {
+  const ack = await ackOf(bob, bob.post(good(task, bob)));
   assert.equal(ack.accepted, true, ack.reason);
-  return Date.now();
+}
+
+/** Alice's good update for `task` (sent without waiting); resolves once it is accepted. */
+async function aliceAnswers(task: Message): Promise<void> {
+  const ack = await ackOf(alice, alice.post(good(task, alice)));
+  assert.equal(ack.accepted, true, ack.reason);
 }
 
 test('join: JoinAccepted names the Join and states the upload encoding, frame limit and heartbeat interval', async () => {
@@ -99,9 +105,10 @@ test('a final refusal (no statistics for geofed) takes the client out of the rou
   assert.equal(ack.code, 'REJECT_CODE_MALFORMED');
   assert.equal(ack.verdict, 'VERDICT_FINAL');
   assert.match(ack.reason, /no class statistics/);
-  const answered = await bobAnswers(await bob.task(round));
+  const answered = Date.now();
+  await bobAnswers(await bob.task(round));
   const status = await server.roundDone(round, 10_000);
-  assert.ok(Date.now() - answered < 1000, `round ${round} closed ${Date.now() - answered} ms after the last answer`);
+  assert.ok(Date.now() - answered < 1000, `round ${round} closed ${Date.now() - answered} ms after the last answer was sent`);
   const record = status.history.find((h) => h.round === round)!;
   assert.deepEqual(record.accepted, ['bob']);
   assert.match(record.failed.find((f) => f.clientId === 'alice')!.reason, /no class statistics/);
@@ -126,9 +133,7 @@ test('a retryable refusal (an encoding other than the one JoinAccepted named) ke
   assert.equal(wrong.accepted, false);
   assert.equal(wrong.code, 'REJECT_CODE_UNSUPPORTED');
   assert.equal(wrong.verdict, 'VERDICT_RETRYABLE');
-  const resent = await ackOf(alice, await alice.send(good(a, alice)));
-  assert.equal(resent.accepted, true, resent.reason);
-  await bobAnswers(b);
+  await Promise.all([aliceAnswers(a), bobAnswers(b)]);
   const record = (await server.roundDone(round)).history.find((h) => h.round === round)!;
   assert.deepEqual(record.accepted, ['alice', 'bob']);
 });
@@ -183,9 +188,7 @@ test('statistics with a non-finite value are refused before decoding; the client
   assert.equal(reject.code, 'REJECT_CODE_MALFORMED');
   assert.equal(reject.verdict, 'VERDICT_RETRYABLE');
   assert.match(reject.reason, /sum\[3\] is NaN/);
-  const ack = await ackOf(alice, await alice.send(good(a, alice)));
-  assert.equal(ack.accepted, true, ack.reason);
-  await bobAnswers(b);
+  await Promise.all([aliceAnswers(a), bobAnswers(b)]);
   assert.deepEqual((await server.roundDone(round)).history.find((h) => h.round === round)!.accepted, ['alice', 'bob']);
 });
 
@@ -210,10 +213,11 @@ test('chunked upload: a bad checksum is refused (retryable, naming the transfer)
     const entry = server.status().connected.find((c) => c.id === 'alice');
     return entry?.state === 'uploading' && entry.round === round ? true : undefined;
   }, 10_000, 10);
+  const last = rest.pop()!;
   for (const chunk of rest) await alice.sendFrame(encode(chunk));
-  const ack = await ackOf(alice, updateId);
-  assert.equal(ack.accepted, true, ack.reason);
-  await bobAnswers(b);
+  alice.postFrame(encode(last));
+  const [ack] = await Promise.all([ackOf(alice, updateId), bobAnswers(b)]);
+  assert.equal(ack!.accepted, true, ack!.reason);
   assert.deepEqual((await server.roundDone(round)).history.find((h) => h.round === round)!.accepted, ['alice', 'bob']);
 });
 

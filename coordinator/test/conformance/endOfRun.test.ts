@@ -23,7 +23,7 @@ test('the last Ack comes before RunEnded; the client disconnects and the run fin
   await dave.connected();
   await dave.join();
   const task = await dave.task(1);
-  const updateId = await dave.send(echoUpdate(task, 'dave', 30));
+  const updateId = dave.post(echoUpdate(task, 'dave', 30));
   const ended = await dave.next('run_ended');
   const ackIndex = dave.received.findIndex((m) => m.payload === 'ack' && (m.ack as Message).in_reply_to === updateId);
   assert.ok(ackIndex >= 0 && ackIndex < dave.received.indexOf(ended), 'the Ack arrives before RunEnded');

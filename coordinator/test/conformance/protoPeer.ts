@@ -85,6 +85,19 @@ export class ProtoPeer {
     return this.socket.timeout(30_000).emitWithAck(event, bytes);
   }
 
+  /**
+   * Sends an envelope without waiting for the frame's acknowledgement: for an Update the coordinator may hold it
+   * (and the Ack) until the round closes, which takes the other clients' answers too. Returns the message id.
+   */
+  post(payload: Message, messageId = this.nextId()): string {
+    this.postFrame(encode({ protocol_version: 1, message_id: messageId, ...payload }));
+    return messageId;
+  }
+
+  postFrame(bytes: Uint8Array): void {
+    this.socket.emit(FRAME_EVENT, bytes, () => {});
+  }
+
   heartbeat(state: string, round?: number): void {
     const heartbeat = { timestamp_ms: Date.now(), state, ...(round !== undefined ? { round } : {}) };
     this.socket.emit(HEARTBEAT_EVENT, encode({ protocol_version: 1, message_id: this.nextId(), heartbeat }));
