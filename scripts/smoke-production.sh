@@ -12,9 +12,10 @@ echo "smoke: cloning $(git -C "$repo" rev-parse --short HEAD) into $work/geofed"
 git clone --quiet --no-hardlinks "$repo" "$work/geofed"
 cd "$work/geofed"
 npm ci --omit=dev --no-audit --no-fund
-for dev_only in tsx typescript; do
-  if [ -e "node_modules/$dev_only" ]; then echo "smoke: $dev_only is installed by npm ci --omit=dev; it must stay a dev dependency" >&2; exit 1; fi
-done
+# tsx is what would run the TypeScript sources: without it, the commands below prove the compiled tree runs.
+# (TypeScript itself is not checked: npm installs it even with --omit=dev as an optional peer of valibot, which
+# @bull-board/api needs at run time; nothing at run time loads it.)
+if [ -e node_modules/tsx ]; then echo "smoke: tsx is installed by npm ci --omit=dev; it must stay a dev dependency" >&2; exit 1; fi
 
 npx --no-install geofed doctor
 
