@@ -1,18 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { classCounts, type Dataset } from '@geofed/shared/data/dataset';
-import { loadDataset } from '@geofed/shared/data/registry';
 import type { MethodPlan } from '@geofed/shared/config/method';
 import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
-import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
-import { evaluate } from '@geofed/shared/models/evaluate';
-import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
 import { checkTransforms, partition } from '@geofed/shared/partition/index';
-import type { WeightList } from '@geofed/shared/tensor/weights';
-import { initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
-import { createStrategy } from '@geofed/coordinator/strategies/index';
-import { RoundEngine, type RoundRecord } from '@geofed/coordinator/engine/roundEngine';
-import { setupMethod } from '@geofed/coordinator/methods/methodSetup';
-import type { ClientPool } from '@geofed/coordinator/engine/clientPool';
+import type { BackendInfo } from '@geofed/shared/tf/backend';
+import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
+import { buildFederation } from '@geofed/coordinator/federation/buildFederation';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
@@ -61,65 +54,38 @@ function makeClients(config: SimulationConfig, dataset: Dataset): VirtualClient[
   }));
 }
 
+type SimulationPool = InProcessPool | WorkerPool;
+
 function threadCount(config: SimulationConfig, clients: number): number {
   const wanted = config.threads === 'auto' ? availableParallelism() : config.threads;
   return Math.max(1, Math.min(wanted, clients));
 }
 
 /**
- * Runs a whole simulated federation: data, partition, model, strategy and round engine, with virtual clients in
+ * Runs a whole simulated federation (built by buildFederation, as the coordinator is), with virtual clients in
  * this thread or spread over worker threads. Everything that can fail on bad input (data set, partition, init
  * weights) fails before round 1.
  */
 export async function runSimulation(config: SimulationConfig, hooks: SimulationHooks = {}): Promise<SimulationRun> {
-  const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
-  const dataset = await loadDataset(config.dataset);
-  const clients = makeClients(config, dataset);
-  const shape = { inputShape: dataset.inputShape, numClasses: dataset.numClasses };
-  const setup = setupMethod({ method: config.method, classifier: config.classifier, numClasses: dataset.numClasses, seed: config.seed });
-  const { plan, classifier, head } = setup;
-  const model: GeoModel = buildModel(config.model, shape, config.seed, head);
-  const method = setup.serverMethod(model.embeddingDim);
-  const clientCounts = clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices));
-  const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
-  const threads = threadCount(config, clients.length);
-
-  const workers =
-    threads > 1
-      ? await WorkerPool.start(
-          {
-            split: dataset.train,
-            test: dataset.test,
-            ...shape,
-            model: config.model,
-            head,
-            modelSeed: config.seed,
-            backend: backend.name,
-            clients,
-          },
-          threads,
-        )
-      : undefined;
-  const pool: ClientPool & { close?(): Promise<void> } = workers ?? new InProcessPool(model, dataset.train, clients);
-
-  const evaluateHere = (weights: WeightList) => {
-    model.setWeights(weights);
-    return evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
-  };
-  const engine = new RoundEngine({
-    strategy: createStrategy(config.strategy),
-    pool,
-    initialWeights,
-    train: setup.train(config.local),
-    method,
-    seed: config.seed,
-    fractionPerRound: config.mode === 'centralized' ? 1 : config.fractionPerRound,
-    minClientsPerRound: config.minClientsPerRound,
-    async evaluate(weights) {
-      const evaluation = workers ? await workers.evaluate(weights, config.evaluation.batchSize) : evaluateHere(weights);
-      return { ...evaluation, extra: { personalizedAccuracy: personalizedAccuracy(evaluation.perClass, clientCounts) } };
+  let clients: VirtualClient[] = [];
+  let clientCounts: number[][] = [];
+  let threads = 1;
+  const federation = await buildFederation(
+    { ...config, fractionPerRound: config.mode === 'centralized' ? 1 : config.fractionPerRound },
+    {
+      async pool({ dataset, model, setup, backend }): Promise<SimulationPool> {
+        clients = makeClients(config, dataset);
+        clientCounts = clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices));
+        threads = threadCount(config, clients.length);
+        if (threads === 1) return new InProcessPool(model, dataset.train, clients);
+        const shape = { inputShape: dataset.inputShape, numClasses: dataset.numClasses };
+        const setupForWorkers = { split: dataset.train, test: dataset.test, ...shape, model: config.model, head: setup.head, modelSeed: config.seed, backend: backend.name, clients };
+        return WorkerPool.start(setupForWorkers, threads);
+      },
+      evaluationExtras: (evaluation) => ({ personalizedAccuracy: personalizedAccuracy(evaluation.perClass, clientCounts) }),
     },
-  });
+  );
+  const { dataset, backend, model, engine, setup, method } = federation;
 
   hooks.onReady?.({ dataset, clients, backend, threads });
   const rounds: RoundRecord[] = [];
@@ -145,9 +111,9 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
       evaluationBatchSize: config.evaluation.batchSize,
     });
   } finally {
-    await pool.close?.();
-    model.dispose();
+    await federation.close();
   }
+  const { classifier } = setup;
   return {
     config,
     backend,
@@ -161,7 +127,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
       source: dataset.source,
     },
     clientClassCounts: clientCounts,
-    method: plan,
+    method: setup.plan,
     ...(classifier ? { classifier: { type: classifier.type, dim: classifier.dim, checksum: classifier.checksum } } : {}),
     geometry: method.latestSnapshot,
     threads,

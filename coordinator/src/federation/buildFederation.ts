@@ -1,0 +1,149 @@
+import type { LocalTrainSettings } from '@geofed/shared/config/localTrain';
+import type { ClassifierSettings, MethodSettings } from '@geofed/shared/config/method';
+import type { Dataset } from '@geofed/shared/data/dataset';
+import { loadDataset, type DatasetSpec } from '@geofed/shared/data/registry';
+import { evaluate, type Evaluation } from '@geofed/shared/models/evaluate';
+import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
+import type { ModelSpec } from '@geofed/shared/models/modelSpec';
+import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
+import type { WeightList } from '@geofed/shared/tensor/weights';
+import { initBackend, type BackendInfo, type BackendName } from '@geofed/shared/tf/backend';
+import type { ClientPool } from '../engine/clientPool.ts';
+import { RoundEngine, type GlobalEvaluation } from '../engine/roundEngine.ts';
+import type { GeometryMethod } from '../methods/geometryMethod.ts';
+import { setupMethod, type MethodSetup } from '../methods/methodSetup.ts';
+import { createStrategy, type Strategy, type StrategySpec } from '../strategies/index.ts';
+import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint.ts';
+
+/** The keys a simulation config and a coordinator config share: everything a federation is built from. */
+export interface FederationConfig {
+  readonly dataset: DatasetSpec;
+  readonly model: ModelSpec;
+  readonly method: MethodSettings;
+  readonly classifier: ClassifierSettings;
+  readonly strategy: StrategySpec;
+  readonly local: LocalTrainSettings;
+  readonly seed: number;
+  readonly init?: string | undefined;
+  readonly backend: 'auto' | BackendName;
+  readonly fractionPerRound: number;
+  readonly minClientsPerRound: number;
+  readonly clientsPerRound?: number | undefined;
+  readonly quorum?: number | undefined;
+  readonly deadlineSeconds?: number | undefined;
+  readonly evaluation: { readonly enabled?: boolean; readonly batchSize: number };
+}
+
+/** What a pool is made from: the transport needs the data (virtual clients) or the model's shape (the wire). */
+export interface FederationParts {
+  readonly backend: BackendInfo;
+  /** The model as clients name it on the wire (its config, as JSON). */
+  readonly modelSpec: string;
+  readonly dataset: Dataset;
+  readonly model: GeoModel;
+  readonly setup: MethodSetup;
+  readonly initialWeights: WeightList;
+}
+
+/** A pool that can also score the global model on the test split (spread over worker threads, say). */
+export interface EvaluatingPool extends ClientPool {
+  evaluate?(weights: WeightList, batchSize: number): Promise<Evaluation>;
+}
+
+export interface FederationOptions<P extends EvaluatingPool> {
+  readonly pool: (parts: FederationParts) => P | Promise<P>;
+  /** Figures added to every round's record from the round's evaluation (per-class results are only here). */
+  readonly evaluationExtras?: (evaluation: Evaluation) => Record<string, number>;
+}
+
+export interface Federation<P extends EvaluatingPool> extends FederationParts {
+  readonly pool: P;
+  readonly method: GeometryMethod;
+  readonly strategy: Strategy;
+  readonly engine: RoundEngine;
+  /** What a checkpoint must have been made with: the model and its fixed head (another head trains another model). */
+  readonly checkpointIdentity: string;
+  /** The global model scored on the test split (NaN when evaluation is off). */
+  evaluate(weights: WeightList): Promise<GlobalEvaluation>;
+  /** Writes the engine's state and the caller's round history to `dir`. */
+  checkpoint<H>(dir: string, history: readonly H[]): void;
+  /** Restores the engine from the checkpoint in `dir` and returns the round history saved with it. */
+  resume<H>(dir: string): H[];
+  /** Frees the model and the pool. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a federation from one resolved config: backend, data set, method (plan, fixed head, server half), model,
+ * initial weights, strategy, pool and round engine, with evaluation and checkpoints. The one place a simulation,
+ * the coordinator, the scheduler's runs and the benches set a run up, so that a config means the same everywhere.
+ * Everything that can fail on bad input (data set, init weights) fails here, before round 1.
+ */
+export async function buildFederation<P extends EvaluatingPool & { close?(): Promise<void> | void }>(
+  config: FederationConfig,
+  options: FederationOptions<P>,
+): Promise<Federation<P>> {
+  const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
+  const dataset = await loadDataset(config.dataset);
+  const { numClasses } = dataset;
+  const setup = setupMethod({ method: config.method, classifier: config.classifier, numClasses, seed: config.seed });
+  const model = buildModel(config.model, { inputShape: dataset.inputShape, numClasses }, config.seed, setup.head);
+  const method = setup.serverMethod(model.embeddingDim);
+  const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
+  const strategy = createStrategy(config.strategy);
+  const modelSpec = JSON.stringify(config.model);
+  const parts: FederationParts = { backend, modelSpec, dataset, model, setup, initialWeights };
+  const pool = await options.pool(parts);
+
+  const evaluateGlobal = async (weights: WeightList): Promise<GlobalEvaluation> => {
+    if (config.evaluation.enabled === false) return { accuracy: Number.NaN, loss: Number.NaN };
+    const { batchSize } = config.evaluation;
+    const evaluation = pool.evaluate ? await pool.evaluate(weights, batchSize) : scoreHere(model, dataset, weights, batchSize);
+    return options.evaluationExtras ? { ...evaluation, extra: options.evaluationExtras(evaluation) } : evaluation;
+  };
+  const engine = new RoundEngine({
+    strategy,
+    pool,
+    initialWeights,
+    train: setup.train(config.local),
+    method,
+    seed: config.seed,
+    fractionPerRound: config.fractionPerRound,
+    minClientsPerRound: config.minClientsPerRound,
+    ...(config.clientsPerRound !== undefined ? { clientsPerRound: config.clientsPerRound } : {}),
+    ...(config.quorum !== undefined ? { quorum: config.quorum } : {}),
+    ...(config.deadlineSeconds !== undefined ? { deadlineMs: config.deadlineSeconds * 1000 } : {}),
+    evaluate: evaluateGlobal,
+  });
+
+  const checkpointIdentity = setup.classifier ? `${modelSpec} with fixed classifier ${setup.classifier.checksum}` : modelSpec;
+  return {
+    ...parts,
+    pool,
+    method,
+    strategy,
+    engine,
+    checkpointIdentity,
+    evaluate: evaluateGlobal,
+    checkpoint(dir, history) {
+      saveCheckpoint(dir, model.weightSpecs, { engine: engine.exportState(), history: [...history], modelSpec: checkpointIdentity });
+    },
+    resume<H>(dir: string) {
+      const saved = loadCheckpoint<H>(dir, model.weightSpecs, checkpointIdentity);
+      engine.restoreState(saved.engine);
+      return saved.history;
+    },
+    async close() {
+      try {
+        await pool.close?.();
+      } finally {
+        model.dispose();
+      }
+    },
+  };
+}
+
+function scoreHere(model: GeoModel, dataset: Dataset, weights: WeightList, batchSize: number): Evaluation {
+  model.setWeights(weights);
+  return evaluate(model, dataset.test, undefined, batchSize);
+}
