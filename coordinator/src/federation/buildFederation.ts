@@ -14,6 +14,7 @@ import type { GeometryMethod } from '../methods/geometryMethod.ts';
 import { setupMethod, type MethodSetup } from '../methods/methodSetup.ts';
 import { createStrategy, type Strategy, type StrategySpec } from '../strategies/index.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint.ts';
+import { checkpointDue } from './checkpointFolder.ts';
 
 /** The keys a simulation config and a coordinator config share: everything a federation is built from. */
 export interface FederationConfig {
@@ -32,6 +33,9 @@ export interface FederationConfig {
   readonly quorum?: number | undefined;
   readonly deadlineSeconds?: number | undefined;
   readonly evaluation: { readonly enabled?: boolean; readonly batchSize: number };
+  readonly rounds: number;
+  /** No checkpoints without a folder. */
+  readonly checkpoint: { readonly dir?: string | undefined; readonly every: number };
 }
 
 /** What a pool is made from: the transport needs the data (virtual clients) or the model's shape (the wire). */
@@ -65,10 +69,10 @@ export interface Federation<P extends EvaluatingPool> extends FederationParts {
   readonly checkpointIdentity: string;
   /** The global model scored on the test split (NaN when evaluation is off). */
   evaluate(weights: WeightList): Promise<GlobalEvaluation>;
-  /** Writes the engine's state and the caller's round history to `dir`. */
-  checkpoint<H>(dir: string, history: readonly H[]): void;
-  /** Restores the engine from the checkpoint in `dir` and returns the round history saved with it. */
-  resume<H>(dir: string): H[];
+  /** After a round: writes the engine's state and the caller's round history when a checkpoint is due. */
+  checkpointIfDue<H>(history: readonly H[]): void;
+  /** Restores the engine from the checkpoint folder and returns the round history saved with it. */
+  resume<H>(): H[];
   /** Frees the model and the pool. */
   close(): Promise<void>;
 }
@@ -125,10 +129,14 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
     engine,
     checkpointIdentity,
     evaluate: evaluateGlobal,
-    checkpoint(dir, history) {
+    checkpointIfDue(history) {
+      const { dir, every } = config.checkpoint;
+      if (dir === undefined || !checkpointDue(engine.round, config.rounds, every)) return;
       saveCheckpoint(dir, model.weightSpecs, { engine: engine.exportState(), history: [...history], modelSpec: checkpointIdentity });
     },
-    resume<H>(dir: string) {
+    resume<H>() {
+      const { dir } = config.checkpoint;
+      if (dir === undefined) throw new Error('resume without a checkpoint folder (checkCheckpointFolder comes first)');
       const saved = loadCheckpoint<H>(dir, model.weightSpecs, checkpointIdentity);
       engine.restoreState(saved.engine);
       return saved.history;

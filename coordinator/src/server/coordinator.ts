@@ -11,7 +11,8 @@ import { weightBytes } from '@geofed/shared/tensor/weights';
 import type { CoordinatorConfig } from '../config/coordinatorConfig.ts';
 import type { RoundRecord } from '../engine/roundEngine.ts';
 import { buildFederation, type FederationParts } from '../federation/buildFederation.ts';
-import { hasCheckpoint, weightsChecksum } from '../checkpoint/checkpoint.ts';
+import { weightsChecksum } from '../checkpoint/checkpoint.ts';
+import { checkCheckpointFolder } from '../federation/checkpointFolder.ts';
 import { createAuthenticator } from './auth.ts';
 import { browserDemoRoutes } from './browserDemo.ts';
 import { coreRoutes, requestHandler, type Route } from './http.ts';
@@ -104,20 +105,13 @@ function statisticsShape({ setup, dataset, model }: FederationParts): { numClass
 export async function startCoordinator(config: CoordinatorConfig, options: CoordinatorOptions): Promise<RunningCoordinator> {
   const log = logger('coordinator');
   const checkpointDir = options.checkpointDir ?? config.checkpoint.dir;
-  if (options.resume && checkpointDir === undefined) {
-    throw new GeoFedError('--resume needs a checkpoint folder', { remedy: 'pass --checkpoint-dir DIR or set checkpoint.dir in the config' });
-  }
-  if (!options.resume && checkpointDir !== undefined && hasCheckpoint(checkpointDir)) {
-    throw new GeoFedError(`${checkpointDir} already holds a checkpoint`, {
-      remedy: 'pass --resume to continue from it, or choose an empty checkpoint folder',
-    });
-  }
+  const resuming = checkCheckpointFolder(checkpointDir, options.resume === true);
   const auth = createAuthenticator(config.auth);
   const tls = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
 
   const metrics = createMetrics();
   const budget = new UploadBudget(config.uploadBudgetBytes);
-  const federation = await buildFederation(config, {
+  const federation = await buildFederation({ ...config, checkpoint: { ...config.checkpoint, dir: checkpointDir } }, {
     pool(parts) {
       const { model, setup, modelSpec } = parts;
       const statistics = statisticsShape(parts);
@@ -144,10 +138,9 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   }
 
   let history: RoundSummary[] = [];
-  const resuming = options.resume === true && hasCheckpoint(checkpointDir!);
   if (options.resume && !resuming) log.warn({ checkpointDir }, 'no checkpoint to resume from: starting at round 0');
   if (resuming) {
-    history = federation.resume<RoundSummary>(checkpointDir!);
+    history = federation.resume<RoundSummary>();
     log.info({ round: engine.round, weightsChecksum: weightsChecksum(engine.globalWeights), checkpointDir }, 'resumed from checkpoint');
   } else {
     const initial = await federation.evaluate(engine.globalWeights);
@@ -237,7 +230,8 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
 
   const stop = new AbortController();
   const finished = (async () => {
-    let waitFor = config.waitForClients ?? config.minClientsPerRound;
+    // A resumed run must not wait for a full house again: it carries on once a round can run.
+    let waitFor = (resuming ? config.resumeWaitForClients : config.waitForClients) ?? config.minClientsPerRound;
     while (engine.round < config.rounds) {
       state = 'waiting';
       if (pool.available().length < waitFor) log.info({ connected: pool.available().length, waitingFor: waitFor }, 'waiting for clients');
@@ -251,7 +245,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
       checksum = weightsChecksum(engine.globalWeights);
       const summary = summarize(record, checksum, sent);
       history.push(summary);
-      if (checkpointDir !== undefined) federation.checkpoint(checkpointDir, history);
+      federation.checkpointIfDue(history);
       metrics.roundsCompleted.set(record.round);
       metrics.roundSeconds.observe(record.seconds);
       if (Number.isFinite(record.testAccuracy)) metrics.testAccuracy.set(record.testAccuracy);

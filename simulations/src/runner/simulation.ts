@@ -6,6 +6,7 @@ import { checkTransforms, partition } from '@geofed/shared/partition/index';
 import type { BackendInfo } from '@geofed/shared/tf/backend';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { buildFederation } from '@geofed/coordinator/federation/buildFederation';
+import { checkCheckpointFolder } from '@geofed/coordinator/federation/checkpointFolder';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
@@ -15,7 +16,12 @@ export interface SimulationHooks {
   /** Called after every round (progress bars, job progress). */
   onRound?(record: RoundRecord, totalRounds: number): void;
   /** Called once the data, partition and model are ready, before round 1. */
-  onReady?(info: { dataset: Dataset; clients: readonly VirtualClient[]; backend: BackendInfo; threads: number }): void;
+  onReady?(info: { dataset: Dataset; clients: readonly VirtualClient[]; backend: BackendInfo; threads: number; firstRound: number }): void;
+}
+
+export interface SimulationOptions {
+  /** Continue from the checkpoint in config.checkpoint.dir (start at round 1 when there is none yet). */
+  readonly resume?: boolean;
 }
 
 export interface SimulationRun {
@@ -66,7 +72,8 @@ function threadCount(config: SimulationConfig, clients: number): number {
  * this thread or spread over worker threads. Everything that can fail on bad input (data set, partition, init
  * weights) fails before round 1.
  */
-export async function runSimulation(config: SimulationConfig, hooks: SimulationHooks = {}): Promise<SimulationRun> {
+export async function runSimulation(config: SimulationConfig, hooks: SimulationHooks = {}, options: SimulationOptions = {}): Promise<SimulationRun> {
+  const resuming = checkCheckpointFolder(config.checkpoint.dir, options.resume === true);
   let clients: VirtualClient[] = [];
   let clientCounts: number[][] = [];
   let threads = 1;
@@ -87,13 +94,15 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   );
   const { dataset, backend, model, engine, setup, method } = federation;
 
-  hooks.onReady?.({ dataset, clients, backend, threads });
-  const rounds: RoundRecord[] = [];
   let personalization: FineTunedPersonalization | undefined;
+  const rounds: RoundRecord[] = [];
   try {
-    for (let r = 0; r < config.rounds; r++) {
+    if (resuming) rounds.push(...federation.resume<RoundRecord>());
+    hooks.onReady?.({ dataset, clients, backend, threads, firstRound: engine.round + 1 });
+    while (engine.round < config.rounds) {
       const record = await engine.runRound();
       rounds.push(record);
+      federation.checkpointIfDue(rounds);
       hooks.onRound?.(record, config.rounds);
       // Let timers and messages (job cancellation, progress, parent-alive checks) run between rounds.
       await new Promise((resolve) => setImmediate(resolve));

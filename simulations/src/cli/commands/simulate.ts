@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadSimulationConfig } from '../../config/simulationConfig.ts';
 import { roundProgress } from '../roundProgress.ts';
@@ -13,21 +13,25 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
-    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean }) => {
-      const config = loadSimulationConfig(opts.config, opts.set);
+    .option('--checkpoint-dir <dir>', 'write a checkpoint here every checkpoint.every rounds (overrides checkpoint.dir)')
+    .option('--resume', 'continue from the checkpoint in the checkpoint folder (if there is none yet, start at round 1)')
+    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; checkpointDir?: string; resume?: boolean }) => {
+      const loaded = loadSimulationConfig(opts.config, opts.set);
+      const config = opts.checkpointDir === undefined ? loaded : { ...loaded, checkpoint: { ...loaded.checkpoint, dir: resolve(opts.checkpointDir) } };
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
       const { buildResult, writeResult } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
-        onReady: ({ dataset, clients, backend, threads }) =>
+        onReady: ({ dataset, clients, backend, threads, firstRound }) =>
           process.stderr.write(
             `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients, ` +
-              `${config.rounds} rounds, method ${config.method.name}, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
+              `${config.rounds} rounds${firstRound > 1 ? ` (resuming at round ${firstRound})` : ''}, method ${config.method.name}, ` +
+              `strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
           ),
         onRound: (record, total) => progress.update(record, total),
-      }).finally(() => progress.stop());
+      }, { resume: opts.resume === true }).finally(() => progress.stop());
       const result = buildResult(run);
       const file = writeResult(opts.out, result);
       const label = `${config.method.name} (${config.strategy.name})`;
