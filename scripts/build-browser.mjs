@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Bundles the browser edge client (client/src/edge/browser.ts) and its demo page into client/dist/browser/,
+// Bundles the browser edge client (client/src/edge/browser.ts) and its demo page into coordinator/dist/browser/,
 // which the coordinator serves at /client/ when browserDemo is on. Usage: node scripts/build-browser.mjs
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-const out = join(root, 'client/dist/browser');
+const out = join(root, 'coordinator/dist/browser');
 mkdirSync(out, { recursive: true });
 const result = await build({
   entryPoints: [join(root, 'client/src/edge/browser.ts')],

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { io } from 'socket.io-client';
-import { shardFromDemoData, type DemoData } from './demoData.ts';
+import type { DemoData } from '@geofed/shared/data/demoData';
+import { shardFromDemoData } from './demoData.ts';
 import { EdgeSession, type EdgeEvent, type EdgeLog } from './session.ts';
 import { trainingWorker } from './workers.ts';
 

@@ -1,16 +1,5 @@
+import type { DemoData } from '@geofed/shared/data/demoData';
 import type { LocalShard } from './workers.ts';
-
-/**
- * What the coordinator's /client/data serves a demo browser client (when `browserDemo.samples` > 0): a few training
- * rows as base64 of little-endian float32 (`x`, row-major) and their labels (`y`).
- */
-export interface DemoData {
-  inputShape: number[];
-  numClasses: number;
-  n: number;
-  x: string;
-  y: number[];
-}
 
 function base64Bytes(text: string): Uint8Array {
   const binary = atob(text);

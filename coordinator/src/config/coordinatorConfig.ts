@@ -70,7 +70,26 @@ const configObject = z
     browserDemo: z.object({ samples: z.number().int().min(0).max(10000).default(0) }).strict().default({ samples: 0 }),
   })
   .strict()
-  .superRefine(checkQuorum);
+  // secureAggregation and privacy are accepted (federationKeys) so that a simulation config's sections read the same here.
+  .superRefine((c, ctx) => {
+    // The masking protocol and per-sample clipping run in simulations; socket clients do not speak them yet, so
+    // a deployment that asks for them must not silently run without.
+    if (c.secureAggregation.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secureAggregation', 'enabled'],
+        message: 'secure aggregation is available in simulations (geofed simulate) only; networked clients do not run the masking protocol yet, so remove it here',
+      });
+    }
+    if (c.privacy.clipNorm !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['privacy', 'clipNorm'],
+        message: 'embedding clipping is available in simulations (geofed simulate) only; networked clients do not receive the clip norm yet, so remove it here',
+      });
+    }
+    checkQuorum(c, ctx);
+  });
 
 export type CoordinatorConfig = z.infer<typeof configObject>;
 

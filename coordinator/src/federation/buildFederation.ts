@@ -5,6 +5,7 @@ import { loadDataset, type DatasetSpec } from '@geofed/shared/data/registry';
 import { evaluate, type Evaluation } from '@geofed/shared/models/evaluate';
 import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
 import type { ModelSpec } from '@geofed/shared/models/modelSpec';
+import type { PrivacySettings } from '@geofed/shared/privacy/config';
 import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
 import type { WeightList } from '@geofed/shared/tensor/weights';
 import { initBackend, type BackendInfo, type BackendName } from '@geofed/shared/tf/backend';
@@ -33,6 +34,7 @@ export interface FederationConfig {
   readonly quorum?: number | undefined;
   readonly deadlineSeconds?: number | undefined;
   readonly evaluation: { readonly enabled?: boolean; readonly batchSize: number };
+  readonly privacy?: PrivacySettings | undefined;
   readonly rounds: number;
   /** No checkpoints without a folder. */
   readonly checkpoint: { readonly dir?: string | undefined; readonly every: number };
@@ -56,6 +58,11 @@ export interface EvaluatingPool extends ClientPool {
 
 export interface FederationOptions<P extends EvaluatingPool> {
   readonly pool: (parts: FederationParts) => P | Promise<P>;
+  /**
+   * The pool the engine dispatches rounds through, made from the transport's pool (secure aggregation wraps it to
+   * mask updates on their way); may refuse the run. Default: the transport's pool itself.
+   */
+  readonly roundPool?: (pool: P, built: FederationParts & { readonly strategy: Strategy; readonly method: GeometryMethod }) => ClientPool;
   /** Figures added to every round's record from the round's evaluation (per-class results are only here). */
   readonly evaluationExtras?: (evaluation: Evaluation) => Record<string, number>;
 }
@@ -90,7 +97,13 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
   const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
   const dataset = await loadDataset(config.dataset);
   const { numClasses } = dataset;
-  const setup = setupMethod({ method: config.method, classifier: config.classifier, numClasses, seed: config.seed });
+  const setup = setupMethod({
+    method: config.method,
+    classifier: config.classifier,
+    numClasses,
+    seed: config.seed,
+    ...(config.privacy ? { privacy: config.privacy } : {}),
+  });
   const model = buildModel(config.model, { inputShape: dataset.inputShape, numClasses }, config.seed, setup.head);
   const method = setup.serverMethod(model.embeddingDim);
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
@@ -98,6 +111,20 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
   const modelSpec = JSON.stringify(config.model);
   const parts: FederationParts = { backend, modelSpec, dataset, model, setup, initialWeights };
   const pool = await options.pool(parts);
+  const close = async () => {
+    try {
+      await pool.close?.();
+    } finally {
+      model.dispose();
+    }
+  };
+  let roundPool: ClientPool;
+  try {
+    roundPool = options.roundPool ? options.roundPool(pool, { ...parts, strategy, method }) : pool;
+  } catch (e) {
+    await close();
+    throw e;
+  }
 
   const evaluateGlobal = async (weights: WeightList): Promise<GlobalEvaluation> => {
     if (config.evaluation.enabled === false) return { accuracy: Number.NaN, loss: Number.NaN };
@@ -107,7 +134,7 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
   };
   const engine = new RoundEngine({
     strategy,
-    pool,
+    pool: roundPool,
     initialWeights,
     train: setup.train(config.local),
     method,
@@ -141,13 +168,7 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
       engine.restoreState(saved.engine);
       return saved.history;
     },
-    async close() {
-      try {
-        await pool.close?.();
-      } finally {
-        model.dispose();
-      }
-    },
+    close,
   };
 }
 

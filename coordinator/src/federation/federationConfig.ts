@@ -3,6 +3,8 @@ import { localTrainSchema } from '@geofed/shared/config/localTrain';
 import { classifierSchema, methodSchema } from '@geofed/shared/config/method';
 import { datasetSpecSchema } from '@geofed/shared/data/registry';
 import { modelSpecInput } from '@geofed/shared/models/modelSpec';
+import { privacySchema } from '@geofed/shared/privacy/config';
+import { secureAggregationSchema } from '@geofed/shared/secagg/config';
 import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
 import { strategySpecSchema } from '../strategies/index.ts';
 
@@ -14,7 +16,7 @@ export const federationKeys = {
   /** `fashion-mnist`, or an object such as `{ name: synthetic, numClasses: 10, dim: 32 }`. */
   dataset: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), datasetSpecSchema),
   model: modelSpecInput.default({ type: 'mlp', hidden: [200, 200] }),
-  strategy: strategySpecSchema.default({ name: 'fedavg' }),
+  strategy: strategySpecSchema.prefault({ name: 'fedavg' }),
   rounds: z.number().int().positive().default(20),
   local: localTrainSchema.default(localTrainSchema.parse({})),
   /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations. */
@@ -33,6 +35,9 @@ export const federationKeys = {
   init: z.string().min(1).optional(),
   /** `auto` picks tfjs-node, then GeoFed's wasm, then cpu; see `geofed doctor`. */
   backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
+  /** The server learns only sums of updates and class statistics (FedAvg-family strategies). */
+  secureAggregation: secureAggregationSchema.prefault({}),
+  privacy: privacySchema.prefault({}),
   checkpoint: z
     .object({
       /** Folder for the checkpoint (`--checkpoint-dir` overrides it); no checkpoints without one. */

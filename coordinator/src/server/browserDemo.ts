@@ -1,22 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '@geofed/shared/data/dataset';
+import type { DemoData } from '@geofed/shared/data/demoData';
 import { hashString, Rng } from '@geofed/shared/math/rng';
 import type { Authenticator } from './auth.ts';
 import { sendJson, type Route } from './http.ts';
-import type { DemoData } from '@geofed/client/edge/demoData';
 
 /**
  * The browser client's demo page at /client/: the page and its bundle (built by `npm run build` into
- * client/dist/browser/), and /client/data, a seeded slice of the training split for one authenticated client,
+ * coordinator/dist/browser/), and /client/data, a seeded slice of the training split for one authenticated client,
  * so that a browser can train without files of its own.
  */
 
-/** The folder `scripts/build-browser.mjs` writes, found through the client package wherever it is installed. */
+/**
+ * The folder `scripts/build-browser.mjs` writes: the coordinator serves the bundle, so it ships in this package
+ * (built from the client's sources at build time; the coordinator does not depend on the client package).
+ */
 export function browserBundleDir(): string {
-  const clientSrc = dirname(fileURLToPath(import.meta.resolve('@geofed/client/runTask')));
-  return resolve(clientSrc, '..', 'dist', 'browser');
+  return fileURLToPath(new URL('../../dist/browser/', import.meta.url));
 }
 
 const FILES: Readonly<Record<string, { file: string; type: string }>> = {

@@ -28,7 +28,8 @@ const running = new Set<Proc>();
 export function spawnGeofed(name: string, args: readonly string[], env: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, GEOFED_LOG_LEVEL: 'info', ...env },
+    // The tests read the processes' structured records, so they ask for JSON lines.
+    env: { ...process.env, GEOFED_LOG_LEVEL: 'info', GEOFED_LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

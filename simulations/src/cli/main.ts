@@ -1,11 +1,14 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { isGeoFedError } from '@geofed/shared/errors';
 import { commands } from './commands/index.ts';
+import { configureLogging, LOG_FORMATS, type LogFormat } from './logging.ts';
 
 const program = new Command('geofed')
   .description('GeoFed: federated representation learning with shared embedding geometry')
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  .addOption(new Option('--log-format <format>', 'log lines for people or for log collectors').choices(LOG_FORMATS).env('GEOFED_LOG_FORMAT').default('human'))
+  .hook('preAction', (root) => configureLogging(root.opts<{ logFormat: LogFormat }>().logFormat));
 
 for (const register of commands) register(program);
 

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/load';
 import { partitionSpecSchema } from '@geofed/shared/partition/index';
+import { representationSettingsSchema } from '@geofed/shared/representation/settings';
 import { checkQuorum, federationKeys } from '@geofed/coordinator/federation/federationConfig';
 
 /**
@@ -26,6 +27,8 @@ const configObject = z
           .object({ epochs: z.number().int().min(0).default(1), maxClients: z.number().int().positive().default(20) })
           .strict()
           .prefault({}),
+        /** Linear probe, kNN and neural collapse of the global backbone's embeddings (off unless enabled). */
+        representation: representationSettingsSchema.prefault({}),
       })
       .strict()
       .prefault({}),

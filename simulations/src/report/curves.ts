@@ -1,5 +1,5 @@
-import type { TopLevelSpec } from '@geofed/shared/plot/render';
-import { renderChart } from '@geofed/shared/plot/render';
+import type { TopLevelSpec } from '../plot/render.ts';
+import { renderChart } from '../plot/render.ts';
 
 export interface CurveSeries {
   /** Legend label, e.g. the method name. */

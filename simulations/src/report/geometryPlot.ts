@@ -1,7 +1,7 @@
 import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
 import { symmetricEigen } from '@geofed/shared/math/eigen';
-import type { TopLevelSpec } from '@geofed/shared/plot/render';
-import { renderChart } from '@geofed/shared/plot/render';
+import type { TopLevelSpec } from '../plot/render.ts';
+import { renderChart } from '../plot/render.ts';
 
 const ELLIPSE_POINTS = 48;
 

@@ -3,6 +3,7 @@ import { cpus, platform } from 'node:os';
 import { join } from 'node:path';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { writeFileAtomic } from '@geofed/shared/io/atomicWrite';
+import type { RepresentationQuality } from '@geofed/shared/representation/quality';
 import { GEOFED_VERSION } from '@geofed/shared/version';
 import type { SimulationRun } from '../runner/simulation.ts';
 
@@ -57,6 +58,13 @@ export function meanOfLast(values: readonly number[], k: number): number {
   return tail.reduce((a, b) => a + b, 0) / tail.length;
 }
 
+/** The representation scores of the last round, when `evaluation.representation` scored it. */
+function finalRepresentation(last: RoundEntry | undefined): Partial<Record<keyof RepresentationQuality, number>> {
+  if (last?.linearProbeAccuracy === undefined) return {};
+  const { linearProbeAccuracy, knnAccuracy, nc1, nc2 } = last as RoundEntry & RepresentationQuality;
+  return { linearProbeAccuracy, knnAccuracy, nc1, nc2 };
+}
+
 export function buildResult(run: SimulationRun): SimulationResult {
   const rounds = run.rounds.map(roundEntry);
   const accuracies = rounds.map((r) => r.testAccuracy);
@@ -86,6 +94,7 @@ export function buildResult(run: SimulationRun): SimulationResult {
       testAccuracyLast5: meanOfLast(accuracies, 5),
       personalizedAccuracy: Number(rounds.at(-1)?.personalizedAccuracy ?? Number.NaN),
       ...(run.personalization ? { fineTunedPersonalizedAccuracy: run.personalization.accuracy } : {}),
+      ...finalRepresentation(rounds.at(-1)),
     },
     ...(run.personalization ? { personalization: run.personalization } : {}),
   };

@@ -7,10 +7,13 @@ import type { BackendInfo } from '@geofed/shared/tf/backend';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { buildFederation } from '@geofed/coordinator/federation/buildFederation';
 import { checkCheckpointFolder } from '@geofed/coordinator/federation/checkpointFolder';
+import { representationDue } from '@geofed/shared/representation/settings';
+import { secureAggregationFor } from '@geofed/coordinator/secagg/secureAggregationPool';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
 import { WorkerPool } from './workerPool.ts';
+import { representationScorer } from './representation.ts';
 
 export interface SimulationHooks {
   /** Called after every round (progress bars, job progress). */
@@ -89,10 +92,30 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
         const setupForWorkers = { split: dataset.train, test: dataset.test, ...shape, model: config.model, head: setup.head, modelSeed: config.seed, backend: backend.name, clients };
         return WorkerPool.start(setupForWorkers, threads);
       },
+      roundPool(pool, { strategy, setup, dataset, model, method }) {
+        const secure = secureAggregationFor({
+          settings: config.secureAggregation,
+          strategy,
+          plan: setup.plan,
+          maxSamples: Math.max(...clients.map((c) => c.indices.length)),
+          numClasses: dataset.numClasses,
+          embeddingDim: model.embeddingDim,
+          payloadBytes: (_task, clientId) => method.taskPayload().bytes + (method.bytesFor?.(clientId) ?? 0),
+        });
+        return secure ? secure(pool) : pool;
+      },
       evaluationExtras: (evaluation) => ({ personalizedAccuracy: personalizedAccuracy(evaluation.perClass, clientCounts) }),
     },
   );
   const { dataset, backend, model, engine, setup, method } = federation;
+
+  const scoreRepresentation = representationScorer({
+    model,
+    dataset,
+    settings: config.evaluation.representation,
+    seed: config.seed,
+    batchSize: config.evaluation.batchSize,
+  });
 
   let personalization: FineTunedPersonalization | undefined;
   const rounds: RoundRecord[] = [];
@@ -101,6 +124,9 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     hooks.onReady?.({ dataset, clients, backend, threads, firstRound: engine.round + 1 });
     while (engine.round < config.rounds) {
       const record = await engine.runRound();
+      if (representationDue(config.evaluation.representation, record.round, config.rounds)) {
+        Object.assign(record, scoreRepresentation(engine.globalWeights));
+      }
       rounds.push(record);
       federation.checkpointIfDue(rounds);
       hooks.onRound?.(record, config.rounds);

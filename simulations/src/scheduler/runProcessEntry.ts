@@ -4,11 +4,13 @@
  */
 import { isGeoFedError } from '@geofed/shared/errors';
 import { logger } from '@geofed/shared/log';
+import { configureLoggingFromEnv } from '../cli/logging.ts';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { runSimulation } from '../runner/simulation.ts';
 import { buildResult } from '../report/result.ts';
 import type { FromRunProcess } from './runProcess.ts';
 
+configureLoggingFromEnv();
 const worker = process.ppid;
 
 function send(message: FromRunProcess): Promise<void> {

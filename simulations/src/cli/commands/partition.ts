@@ -71,8 +71,8 @@ async function run(opts: PartitionOptions, command: Command): Promise<void> {
   if (opts.plot) {
     // Loaded on demand: every geofed command imports this module, and vega takes a while to load.
     const [{ countHeatmapSpec }, { renderChart }] = await Promise.all([
-      import('@geofed/shared/plot/heatmap'),
-      import('@geofed/shared/plot/render'),
+      import('../../plot/heatmap.ts'),
+      import('../../plot/render.ts'),
     ]);
     const chart = countHeatmapSpec({
       counts: summary.counts,

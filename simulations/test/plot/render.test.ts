@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GeoFedError } from '../../src/errors.ts';
+import { GeoFedError } from '@geofed/shared/errors';
 import { countHeatmapSpec } from '../../src/plot/heatmap.ts';
 import { rasterize, renderChart, type TopLevelSpec } from '../../src/plot/render.ts';
 

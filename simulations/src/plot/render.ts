@@ -3,7 +3,7 @@ import { dirname, extname } from 'node:path';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { parse, View } from 'vega';
 import { Resvg, type RenderedImage } from '@resvg/resvg-js';
-import { GeoFedError } from '../errors.ts';
+import { GeoFedError } from '@geofed/shared/errors';
 
 export type { TopLevelSpec };
 
