@@ -1,53 +1,34 @@
 import type { LocalTrainSettings } from '@geofed/shared/config/localTrain';
-import type { ClassifierSettings, MethodSettings } from '@geofed/shared/config/method';
-import type { Dataset } from '@geofed/shared/data/dataset';
-import { loadDataset, type DatasetSpec } from '@geofed/shared/data/registry';
-import { evaluate, type Evaluation } from '@geofed/shared/models/evaluate';
-import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
-import type { ModelSpec } from '@geofed/shared/models/modelSpec';
-import type { PrivacySettings } from '@geofed/shared/privacy/config';
+import type { Evaluation } from '@geofed/shared/models/evaluate';
 import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
 import type { WeightList } from '@geofed/shared/tensor/weights';
-import { initBackend, type BackendInfo, type BackendName } from '@geofed/shared/tf/backend';
 import type { ClientPool } from '../engine/clientPool.ts';
 import { RoundEngine, type GlobalEvaluation } from '../engine/roundEngine.ts';
 import type { GeometryMethod } from '../methods/geometryMethod.ts';
-import { setupMethod, type MethodSetup } from '../methods/methodSetup.ts';
 import { createStrategy, type Strategy, type StrategySpec } from '../strategies/index.ts';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint.ts';
 import { checkpointDue } from './checkpointFolder.ts';
+import { prepareModel, scoreWeights, type ModelConfig, type PreparedModel } from './prepareModel.ts';
+import { roundWeightsFile, writeRunWeights } from './weightsOut.ts';
 
 /** The keys a simulation config and a coordinator config share: everything a federation is built from. */
-export interface FederationConfig {
-  readonly dataset: DatasetSpec;
-  readonly model: ModelSpec;
-  readonly method: MethodSettings;
-  readonly classifier: ClassifierSettings;
+export interface FederationConfig extends ModelConfig {
   readonly strategy: StrategySpec;
   readonly local: LocalTrainSettings;
-  readonly seed: number;
   readonly init?: string | undefined;
-  readonly backend: 'auto' | BackendName;
   readonly fractionPerRound: number;
   readonly minClientsPerRound: number;
   readonly clientsPerRound?: number | undefined;
   readonly quorum?: number | undefined;
   readonly deadlineSeconds?: number | undefined;
   readonly evaluation: { readonly enabled?: boolean; readonly batchSize: number };
-  readonly privacy?: PrivacySettings | undefined;
   readonly rounds: number;
   /** No checkpoints without a folder. */
   readonly checkpoint: { readonly dir?: string | undefined; readonly every: number };
 }
 
 /** What a pool is made from: the transport needs the data (virtual clients) or the model's shape (the wire). */
-export interface FederationParts {
-  readonly backend: BackendInfo;
-  /** The model as clients name it on the wire (its config, as JSON). */
-  readonly modelSpec: string;
-  readonly dataset: Dataset;
-  readonly model: GeoModel;
-  readonly setup: MethodSetup;
+export interface FederationParts extends PreparedModel {
   readonly initialWeights: WeightList;
 }
 
@@ -76,8 +57,13 @@ export interface Federation<P extends EvaluatingPool> extends FederationParts {
   readonly checkpointIdentity: string;
   /** The global model scored on the test split (NaN when evaluation is off). */
   evaluate(weights: WeightList): Promise<GlobalEvaluation>;
-  /** After a round: writes the engine's state and the caller's round history when a checkpoint is due. */
+  /**
+   * After a round: when a checkpoint is due, writes the engine's state with the caller's round history, and the
+   * round's global weights beside it (weights-round-NNNN.safetensors).
+   */
   checkpointIfDue<H>(history: readonly H[]): void;
+  /** Writes the current global weights as `name` in `dir` (a GeoFed weights file); returns its path. */
+  writeWeights(dir: string, name: string): string;
   /** Restores the engine from the checkpoint folder and returns the round history saved with it. */
   resume<H>(): H[];
   /** Frees the model and the pool. */
@@ -94,22 +80,12 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
   config: FederationConfig,
   options: FederationOptions<P>,
 ): Promise<Federation<P>> {
-  const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
-  const dataset = await loadDataset(config.dataset);
-  const { numClasses } = dataset;
-  const setup = setupMethod({
-    method: config.method,
-    classifier: config.classifier,
-    numClasses,
-    seed: config.seed,
-    ...(config.privacy ? { privacy: config.privacy } : {}),
-  });
-  const model = buildModel(config.model, { inputShape: dataset.inputShape, numClasses }, config.seed, setup.head);
+  const prepared = await prepareModel(config);
+  const { model, setup } = prepared;
   const method = setup.serverMethod(model.embeddingDim);
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
   const strategy = createStrategy(config.strategy);
-  const modelSpec = JSON.stringify(config.model);
-  const parts: FederationParts = { backend, modelSpec, dataset, model, setup, initialWeights };
+  const parts: FederationParts = { ...prepared, initialWeights };
   const pool = await options.pool(parts);
   const close = async () => {
     try {
@@ -129,7 +105,7 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
   const evaluateGlobal = async (weights: WeightList): Promise<GlobalEvaluation> => {
     if (config.evaluation.enabled === false) return { accuracy: Number.NaN, loss: Number.NaN };
     const { batchSize } = config.evaluation;
-    const evaluation = pool.evaluate ? await pool.evaluate(weights, batchSize) : scoreHere(model, dataset, weights, batchSize);
+    const evaluation = pool.evaluate ? await pool.evaluate(weights, batchSize) : scoreWeights(prepared, weights, batchSize);
     return options.evaluationExtras ? { ...evaluation, extra: options.evaluationExtras(evaluation) } : evaluation;
   };
   const engine = new RoundEngine({
@@ -147,7 +123,9 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
     evaluate: evaluateGlobal,
   });
 
-  const checkpointIdentity = setup.classifier ? `${modelSpec} with fixed classifier ${setup.classifier.checksum}` : modelSpec;
+  const writeWeights = (dir: string, name: string) =>
+    writeRunWeights(dir, name, model.weightSpecs, engine.globalWeights, { round: engine.round, modelSpec: prepared.modelSpec });
+  const checkpointIdentity = setup.classifier ? `${prepared.modelSpec} with fixed classifier ${setup.classifier.checksum}` : prepared.modelSpec;
   return {
     ...parts,
     pool,
@@ -160,7 +138,9 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
       const { dir, every } = config.checkpoint;
       if (dir === undefined || !checkpointDue(engine.round, config.rounds, every)) return;
       saveCheckpoint(dir, model.weightSpecs, { engine: engine.exportState(), history: [...history], modelSpec: checkpointIdentity });
+      writeWeights(dir, roundWeightsFile(engine.round));
     },
+    writeWeights,
     resume<H>() {
       const { dir } = config.checkpoint;
       if (dir === undefined) throw new Error('resume without a checkpoint folder (checkCheckpointFolder comes first)');
@@ -170,9 +150,4 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
     },
     close,
   };
-}
-
-function scoreHere(model: GeoModel, dataset: Dataset, weights: WeightList, batchSize: number): Evaluation {
-  model.setWeights(weights);
-  return evaluate(model, dataset.test, undefined, batchSize);
 }

@@ -106,3 +106,10 @@ export function writeResult(outDir: string, result: SimulationResult): string {
   writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
 }
+
+/** A finished run's outputs in `outDir`: result.json and, beside it, the trained global weights. */
+export function writeRunOutputs(outDir: string, run: SimulationRun): { result: SimulationResult; file: string; weightsFile: string } {
+  const result = buildResult(run);
+  const file = writeResult(outDir, result);
+  return { result, file, weightsFile: run.writeWeights(outDir) };
+}

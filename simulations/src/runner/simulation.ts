@@ -7,6 +7,7 @@ import type { BackendInfo } from '@geofed/shared/tf/backend';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { buildFederation } from '@geofed/coordinator/federation/buildFederation';
 import { checkCheckpointFolder } from '@geofed/coordinator/federation/checkpointFolder';
+import { FINAL_WEIGHTS_FILE } from '@geofed/coordinator/federation/weightsOut';
 import { representationDue } from '@geofed/shared/representation/settings';
 import { secureAggregationFor } from '@geofed/coordinator/secagg/secureAggregationPool';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
@@ -48,6 +49,8 @@ export interface SimulationRun {
   rounds: RoundRecord[];
   /** Personalised accuracy after each client fine-tunes the final model's head locally. */
   personalization: FineTunedPersonalization | undefined;
+  /** Writes the final global weights into `dir` as weights.safetensors; returns the file. */
+  writeWeights(dir: string): string;
 }
 
 function makeClients(config: SimulationConfig, dataset: Dataset): VirtualClient[] {
@@ -168,5 +171,6 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     threads,
     rounds,
     personalization,
+    writeWeights: (dir) => federation.writeWeights(dir, FINAL_WEIGHTS_FILE),
   };
 }

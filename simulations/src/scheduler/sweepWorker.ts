@@ -59,7 +59,8 @@ export class SweepWorker {
     const runJob = async (job: SimulationJob, _token?: string, stop?: AbortSignal): Promise<RunSummary> => {
       const config = jobConfig(job);
       const cancel = new AbortController();
-      const result = await runInChildProcess(config, {
+      const outDir = join(settings.resultsDir, job.data.sweep, job.data.key);
+      const result = await runInChildProcess(config, outDir, {
         signal: stop ? AbortSignal.any([stop, cancel.signal]) : cancel.signal,
         onRound(progress) {
           job.updateProgress(progress).catch((e: unknown) => log.warn({ job: job.id, err: e }, 'progress not recorded'));
@@ -69,7 +70,7 @@ export class SweepWorker {
             .catch((e: unknown) => log.warn({ job: job.id, err: e }, 'could not check for cancellation'));
         },
       });
-      const file = writeResult(join(settings.resultsDir, job.data.sweep, job.data.key), result);
+      const file = writeResult(outDir, result);
       const summary = summarizeRun(job.data, result, hostname(), file);
       await results.save(summary);
       return summary;

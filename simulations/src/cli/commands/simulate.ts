@@ -21,7 +21,7 @@ export function register(program: Command): void {
       const config = opts.checkpointDir === undefined ? loaded : { ...loaded, checkpoint: { ...loaded.checkpoint, dir: resolve(opts.checkpointDir) } };
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
-      const { buildResult, writeResult } = await import('../../report/result.ts');
+      const { writeRunOutputs } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
       const log = logger('simulate');
       const progress = roundProgress('simulate');
@@ -43,8 +43,7 @@ export function register(program: Command): void {
           ),
         onRound: (record, total) => progress.update(record, total),
       }, { resume: opts.resume === true }).finally(() => progress.stop());
-      const result = buildResult(run);
-      const file = writeResult(opts.out, result);
+      const { result, file, weightsFile } = writeRunOutputs(opts.out, run);
       const label = `${config.method.name} (${config.strategy.name})`;
       await writeCurves(join(opts.out, 'curve.png'), `${label} on ${run.dataset.name}`, [{ label, rounds: result.rounds }]);
       const pictures = [join(opts.out, 'curve.png')];
@@ -64,7 +63,7 @@ export function register(program: Command): void {
             ? `personalised accuracy (each client's label mix): global model ${(100 * result.final.personalizedAccuracy).toFixed(2)}%, ` +
               `after ${result.personalization.epochs} epoch(s) of local head fine-tuning ${(100 * result.personalization.accuracy).toFixed(2)}%\n`
             : '') +
-          `wrote ${file} and ${pictures.join(', ')}\n`,
+          `wrote ${file}, ${weightsFile} and ${pictures.join(', ')}\n`,
       );
     });
 }
