@@ -13,6 +13,10 @@ import type { RoundRecord } from '../engine/roundEngine.ts';
 import { buildFederation, type FederationParts } from '../federation/buildFederation.ts';
 import { weightsChecksum } from '../checkpoint/checkpoint.ts';
 import { checkCheckpointFolder } from '../federation/checkpointFolder.ts';
+import { DashboardFeed } from '../dashboard/dashboardFeed.ts';
+import { dashboardState } from '../dashboard/dashboardState.ts';
+import { PoolObserver } from '../dashboard/poolObserver.ts';
+import { dashboardToken } from '../dashboard/dashboardToken.ts';
 import { createAuthenticator } from './auth.ts';
 import { browserDemoRoutes } from './browserDemo.ts';
 import { coreRoutes, requestHandler, type Route } from './http.ts';
@@ -107,10 +111,12 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   const checkpointDir = options.checkpointDir ?? config.checkpoint.dir;
   const resuming = checkCheckpointFolder(checkpointDir, options.resume === true);
   const auth = createAuthenticator(config.auth);
+  const operatorToken = dashboardToken(config.dashboard);
   const tls = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
 
   const metrics = createMetrics();
   const budget = new UploadBudget(config.uploadBudgetBytes);
+  const observer = new PoolObserver();
   const federation = await buildFederation({ ...config, checkpoint: { ...config.checkpoint, dir: checkpointDir } }, {
     pool(parts) {
       const { model, setup, modelSpec } = parts;
@@ -127,6 +133,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
         log,
       });
     },
+    roundPool: (pool) => observer.observe(pool),
   });
   const { dataset, engine, pool, method, strategy, initialWeights, setup } = federation;
   const statistics = statisticsShape(federation);
@@ -165,7 +172,15 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     history,
   });
 
-  const routes: Route[] = [coreRoutes(status, metrics.registry)];
+  const dashboard = new DashboardFeed(
+    () =>
+      dashboardState(
+        { ...status(), title: `coordinator: ${setup.plan.name} (${strategy.name}) on ${dataset.name}`, classNames: dataset.classNames, config },
+        observer,
+      ),
+    { token: operatorToken },
+  );
+  const routes: Route[] = [coreRoutes(status, metrics.registry), dashboard.route()];
   if (config.browserDemo.samples > 0) routes.push(browserDemoRoutes(dataset, config.browserDemo.samples, auth));
   const handler = requestHandler(routes, log);
   const http: HttpServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
@@ -271,6 +286,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     async close() {
       stop.abort(new GeoFedError('the coordinator is shutting down'));
       pool.shutdown();
+      dashboard.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await federation.close();
     },

@@ -2,14 +2,16 @@ import { availableParallelism } from 'node:os';
 import { classCounts, type Dataset } from '@geofed/shared/data/dataset';
 import type { MethodPlan } from '@geofed/shared/config/method';
 import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
-import { checkTransforms, partition } from '@geofed/shared/partition/index';
+import { checkTransforms, partition, type OnPartitionProgress } from '@geofed/shared/partition/index';
+import { RunAccountant } from '@geofed/shared/privacy/runAccountant';
 import type { BackendInfo } from '@geofed/shared/tf/backend';
+import type { ClientPool } from '@geofed/coordinator/engine/clientPool';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { buildFederation } from '@geofed/coordinator/federation/buildFederation';
 import { checkCheckpointFolder } from '@geofed/coordinator/federation/checkpointFolder';
 import { FINAL_WEIGHTS_FILE } from '@geofed/coordinator/federation/weightsOut';
 import { representationDue } from '@geofed/shared/representation/settings';
-import { secureAggregationFor } from '@geofed/coordinator/secagg/secureAggregationPool';
+import { aggregationFor } from '@geofed/coordinator/secagg/aggregatingPool';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
@@ -17,10 +19,14 @@ import { WorkerPool } from './workerPool.ts';
 import { representationScorer } from './representation.ts';
 
 export interface SimulationHooks {
+  /** Called after every draw of a partition that redraws (progress on 100,000-client partitions). */
+  onPartitionProgress?: OnPartitionProgress;
   /** Called after every round (progress bars, job progress). */
   onRound?(record: RoundRecord, totalRounds: number): void;
   /** Called once the data, partition and model are ready, before round 1. */
   onReady?(info: { dataset: Dataset; clients: readonly VirtualClient[]; backend: BackendInfo; threads: number; firstRound: number }): void;
+  /** Lets an observer (the live dashboard) watch the engine's client pool; returns the pool the engine uses. */
+  observePool?(pool: ClientPool): ClientPool;
 }
 
 export interface SimulationOptions {
@@ -53,17 +59,21 @@ export interface SimulationRun {
   writeWeights(dir: string): string;
 }
 
-function makeClients(config: SimulationConfig, dataset: Dataset): VirtualClient[] {
+function makeClients(config: SimulationConfig, dataset: Dataset, onProgress?: OnPartitionProgress): VirtualClient[] {
   if (config.mode === 'centralized') {
     return [{ id: 'centralized', indices: Int32Array.from({ length: dataset.train.n }, (_, i) => i) }];
   }
-  const result = partition(dataset.train.y, dataset.numClasses, { ...config.partition, clients: config.clients }, config.seed);
+  const spec = { ...config.partition, clients: config.clients };
+  const result = partition(dataset.train.y, dataset.numClasses, spec, config.seed, onProgress ? { onProgress } : {});
   if (result.transforms) checkTransforms(result.transforms, dataset.inputShape);
-  return result.clients.map((indices, k) => ({
+  const clients = result.clients.map((indices, k) => ({
     id: virtualClientId(k),
     indices,
     ...(result.transforms?.[k] ? { transform: result.transforms[k] } : {}),
   }));
+  // With minSize 0 a client may hold nothing (100,000 clients on 60,000 images): it has nothing to train on, so it
+  // is never sampled; the others keep their ids.
+  return clients.filter((c) => c.indices.length > 0);
 }
 
 type SimulationPool = InProcessPool | WorkerPool;
@@ -87,7 +97,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     { ...config, fractionPerRound: config.mode === 'centralized' ? 1 : config.fractionPerRound },
     {
       async pool({ dataset, model, setup, backend }): Promise<SimulationPool> {
-        clients = makeClients(config, dataset);
+        clients = makeClients(config, dataset, hooks.onPartitionProgress);
         clientCounts = clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices));
         threads = threadCount(config, clients.length);
         if (threads === 1) return new InProcessPool(model, dataset.train, clients);
@@ -96,16 +106,19 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
         return WorkerPool.start(setupForWorkers, threads);
       },
       roundPool(pool, { strategy, setup, dataset, model, method }) {
-        const secure = secureAggregationFor({
-          settings: config.secureAggregation,
+        const aggregation = aggregationFor({
+          secureAggregation: config.secureAggregation,
+          dpFedAvg: config.privacy.dpFedAvg,
           strategy,
           plan: setup.plan,
           maxSamples: Math.max(...clients.map((c) => c.indices.length)),
           numClasses: dataset.numClasses,
           embeddingDim: model.embeddingDim,
+          seed: config.seed,
           payloadBytes: (_task, clientId) => method.taskPayload().bytes + (method.bytesFor?.(clientId) ?? 0),
         });
-        return secure ? secure(pool) : pool;
+        const roundPool = aggregation ? aggregation(pool) : pool;
+        return hooks.observePool?.(roundPool) ?? roundPool;
       },
       evaluationExtras: (evaluation) => ({ personalizedAccuracy: personalizedAccuracy(evaluation.perClass, clientCounts) }),
     },
@@ -120,13 +133,24 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     batchSize: config.evaluation.batchSize,
   });
 
+  const accountant = RunAccountant.for(config.privacy, {
+    collectStatistics: setup.plan.collectStatistics,
+    refreshEvery: config.method.refreshEvery,
+    q: config.mode === 'centralized' ? 1 : Math.min(1, Math.max(config.minClientsPerRound, Math.round(config.fractionPerRound * clients.length)) / clients.length),
+  });
   let personalization: FineTunedPersonalization | undefined;
   const rounds: RoundRecord[] = [];
   try {
-    if (resuming) rounds.push(...federation.resume<RoundRecord>());
+    if (resuming) {
+      rounds.push(...federation.resume<RoundRecord>());
+      // The accountant's composition is a function of the rounds run: replaying them restores it.
+      for (const record of rounds) accountant?.completeRound(record.round);
+    }
     hooks.onReady?.({ dataset, clients, backend, threads, firstRound: engine.round + 1 });
     while (engine.round < config.rounds) {
+      if (accountant?.wouldExceedTarget(engine.round + 1)) break;
       const record = await engine.runRound();
+      if (accountant) record.epsilon = accountant.completeRound(record.round);
       if (representationDue(config.evaluation.representation, record.round, config.rounds)) {
         Object.assign(record, scoreRepresentation(engine.globalWeights));
       }

@@ -1,10 +1,22 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { logger } from '@geofed/shared/log';
-import { loadSimulationConfig } from '../../config/simulationConfig.ts';
+import { GeoFedError } from '@geofed/shared/errors';
+import { logger, type Logger } from '@geofed/shared/log';
+import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
+import { partitionProgress } from '../partitionProgress.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+interface SimulateOptions {
+  config: string;
+  set: string[];
+  out: string;
+  geometryPlot?: boolean;
+  checkpointDir?: string;
+  resume?: boolean;
+  dashboard?: true | string;
+}
 
 export function register(program: Command): void {
   program
@@ -16,22 +28,28 @@ export function register(program: Command): void {
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
     .option('--checkpoint-dir <dir>', 'write a checkpoint here every checkpoint.every rounds (overrides checkpoint.dir)')
     .option('--resume', 'continue from the checkpoint in the checkpoint folder (if there is none yet, start at round 1)')
-    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; checkpointDir?: string; resume?: boolean }) => {
+    .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`)
+    .action(async (opts: SimulateOptions) => {
       const loaded = loadSimulationConfig(opts.config, opts.set);
       const config = opts.checkpointDir === undefined ? loaded : { ...loaded, checkpoint: { ...loaded.checkpoint, dir: resolve(opts.checkpointDir) } };
+      const log = logger('simulate');
+      const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard, log);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
       const { writeRunOutputs } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
-      const log = logger('simulate');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
-        onReady: ({ dataset, clients, backend, threads, firstRound }) =>
+        onPartitionProgress: partitionProgress('geofed simulate'),
+        onReady: (info) => {
+          const { dataset, clients, backend, threads, firstRound } = info;
           log.info(
             {
               dataset: dataset.name,
               synthetic: dataset.synthetic,
               clients: clients.length,
+              // Fewer than configured when some hold no data (minSize 0); those are never sampled.
+              registeredClients: config.clients,
               rounds: config.rounds,
               method: config.method.name,
               strategy: config.strategy.name,
@@ -40,8 +58,14 @@ export function register(program: Command): void {
               ...(firstRound > 1 ? { resumingAtRound: firstRound } : {}),
             },
             'simulation starts',
-          ),
-        onRound: (record, total) => progress.update(record, total),
+          );
+          dashboard?.hooks.onReady(info);
+        },
+        onRound: (record, total) => {
+          progress.update(record, total);
+          dashboard?.hooks.onRound(record);
+        },
+        ...(dashboard ? { observePool: dashboard.hooks.observePool } : {}),
       }, { resume: opts.resume === true }).finally(() => progress.stop());
       const { result, file, weightsFile } = writeRunOutputs(opts.out, run);
       const label = `${config.method.name} (${config.strategy.name})`;
@@ -65,5 +89,25 @@ export function register(program: Command): void {
             : '') +
           `wrote ${file}, ${weightsFile} and ${pictures.join(', ')}\n`,
       );
+      if (dashboard) {
+        dashboard.finish();
+        log.info({ url: dashboard.url }, 'the dashboard stays up until Ctrl-C');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await dashboard.close();
+      }
     });
+}
+
+const DEFAULT_DASHBOARD_PORT = 8090;
+
+async function openDashboard(config: SimulationConfig, flag: true | string, log: Logger) {
+  const port = flag === true ? DEFAULT_DASHBOARD_PORT : Number(flag);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GeoFedError(`--dashboard: "${String(flag)}" is not a port number (0 to 65535)`);
+  const { simulationDashboard } = await import('../simulationDashboard.ts');
+  const dashboard = await simulationDashboard(config, port);
+  log.info({ url: dashboard.url }, 'live dashboard');
+  return dashboard;
 }
