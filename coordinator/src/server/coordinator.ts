@@ -13,6 +13,8 @@ import type { RoundRecord } from '../engine/roundEngine.ts';
 import { buildFederation, type FederationParts } from '../federation/buildFederation.ts';
 import { weightsChecksum } from '../checkpoint/checkpoint.ts';
 import { checkCheckpointFolder } from '../federation/checkpointFolder.ts';
+import { runReport, type RunReport } from '../federation/runReport.ts';
+import { FINAL_WEIGHTS_FILE } from '../federation/weightsOut.ts';
 import { DashboardFeed } from '../dashboard/dashboardFeed.ts';
 import { dashboardState } from '../dashboard/dashboardState.ts';
 import { PoolObserver } from '../dashboard/poolObserver.ts';
@@ -72,6 +74,10 @@ export interface RunningCoordinator {
   /** Settles when the configured rounds are done (or rejects with what stopped them). */
   readonly finished: Promise<void>;
   status(): CoordinatorStatus;
+  /** The rounds so far as result.json reports them (the same contract as a simulation's). */
+  report(): RunReport;
+  /** Writes the current global weights into `dir` as weights.safetensors; returns the file. */
+  writeWeights(dir: string): string;
   close(): Promise<void>;
 }
 
@@ -95,6 +101,11 @@ function summarize(record: RoundRecord, checksum: string, sent: GeometrySnapshot
     weightsChecksum: checksum,
     geometry: sent ? { round: sent.round, classes: sent.classes.length, bytes: snapshotByteSize(sent) } : null,
   };
+}
+
+/** A round of /status's history as the round engine recorded it (result.json's rounds are built from those). */
+function asRoundRecord({ selected, accepted: _accepted, geometry: _geometry, ...rest }: RoundSummary): RoundRecord {
+  return { ...rest, clients: selected };
 }
 
 /** The shape of the class statistics clients send up, when the method pools them. */
@@ -283,6 +294,8 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     url,
     finished,
     status,
+    report: () => runReport(federation, history.map(asRoundRecord)),
+    writeWeights: (dir) => federation.writeWeights(dir, FINAL_WEIGHTS_FILE),
     async close() {
       stop.abort(new GeoFedError('the coordinator is shutting down'));
       pool.shutdown();

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { classCounts, type Dataset } from '@geofed/shared/data/dataset';
-import type { MethodPlan } from '@geofed/shared/config/method';
 import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
 import { checkTransforms, partition, type OnPartitionProgress } from '@geofed/shared/partition/index';
 import { RunAccountant } from '@geofed/shared/privacy/runAccountant';
@@ -9,6 +8,7 @@ import type { ClientPool } from '@geofed/coordinator/engine/clientPool';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { buildFederation } from '@geofed/coordinator/federation/buildFederation';
 import { checkCheckpointFolder } from '@geofed/coordinator/federation/checkpointFolder';
+import { runReport, type RunReport } from '@geofed/coordinator/federation/runReport';
 import { FINAL_WEIGHTS_FILE } from '@geofed/coordinator/federation/weightsOut';
 import { representationDue } from '@geofed/shared/representation/settings';
 import { aggregationFor } from '@geofed/coordinator/secagg/aggregatingPool';
@@ -34,25 +34,12 @@ export interface SimulationOptions {
   readonly resume?: boolean;
 }
 
-export interface SimulationRun {
+export interface SimulationRun extends RunReport {
   config: SimulationConfig;
-  backend: BackendInfo;
-  dataset: {
-    name: string;
-    synthetic: boolean;
-    numClasses: number;
-    classNames: readonly string[];
-    train: number;
-    test: number;
-    source: Record<string, unknown>;
-  };
   clientClassCounts: number[][];
-  method: MethodPlan;
-  classifier?: { type: string; dim: number; checksum: string };
   /** The last pooled geometry (GeoFed family), for pictures. */
   geometry: GeometrySnapshot | undefined;
   threads: number;
-  rounds: RoundRecord[];
   /** Personalised accuracy after each client fine-tunes the final model's head locally. */
   personalization: FineTunedPersonalization | undefined;
   /** Writes the final global weights into `dir` as weights.safetensors; returns the file. */
@@ -175,25 +162,12 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   } finally {
     await federation.close();
   }
-  const { classifier } = setup;
   return {
+    ...runReport(federation, rounds),
     config,
-    backend,
-    dataset: {
-      name: dataset.name,
-      synthetic: dataset.synthetic,
-      numClasses: dataset.numClasses,
-      classNames: dataset.classNames,
-      train: dataset.train.n,
-      test: dataset.test.n,
-      source: dataset.source,
-    },
     clientClassCounts: clientCounts,
-    method: setup.plan,
-    ...(classifier ? { classifier: { type: classifier.type, dim: classifier.dim, checksum: classifier.checksum } } : {}),
     geometry: method.latestSnapshot,
     threads,
-    rounds,
     personalization,
     writeWeights: (dir) => federation.writeWeights(dir, FINAL_WEIGHTS_FILE),
   };

@@ -30,7 +30,7 @@ seed: 3
 );
 
 function geofed(...args: string[]): string {
-  const r = spawnSync(process.execPath, [GEOFED, ...args], { encoding: 'utf8', env: { ...process.env, GEOFED_LOG_LEVEL: 'warn' }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, [GEOFED, ...args], { encoding: 'utf8', env: { ...process.env, GEOFED_LOG_LEVEL: 'warn' }, timeout: 900_000 });
   assert.equal(r.status, 0, `geofed ${args.join(' ')}:\n${r.stderr}`);
   return r.stdout;
 }
