@@ -95,7 +95,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
       roundPool(pool, { strategy, setup, dataset, model, method }) {
         const aggregation = aggregationFor({
           secureAggregation: config.secureAggregation,
-          dpFedAvg: config.privacy.dpFedAvg,
+          privacy: config.privacy,
           strategy,
           plan: setup.plan,
           maxSamples: Math.max(...clients.map((c) => c.indices.length)),

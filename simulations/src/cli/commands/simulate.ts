@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GeoFedError } from '@geofed/shared/errors';
 import { logger, type Logger } from '@geofed/shared/log';
 import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
 import { partitionProgress } from '../partitionProgress.ts';
+import { portNumber } from '../options.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -15,7 +15,7 @@ interface SimulateOptions {
   geometryPlot?: boolean;
   checkpointDir?: string;
   resume?: boolean;
-  dashboard?: true | string;
+  dashboard?: true | number;
 }
 
 export function register(program: Command): void {
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
     .option('--checkpoint-dir <dir>', 'write a checkpoint here every checkpoint.every rounds (overrides checkpoint.dir)')
     .option('--resume', 'continue from the checkpoint in the checkpoint folder (if there is none yet, start at round 1)')
-    .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`)
+    .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`, portNumber)
     .action(async (opts: SimulateOptions) => {
       const loaded = loadSimulationConfig(opts.config, opts.set);
       const config = opts.checkpointDir === undefined ? loaded : { ...loaded, checkpoint: { ...loaded.checkpoint, dir: resolve(opts.checkpointDir) } };
@@ -103,9 +103,8 @@ export function register(program: Command): void {
 
 const DEFAULT_DASHBOARD_PORT = 8090;
 
-async function openDashboard(config: SimulationConfig, flag: true | string, log: Logger) {
-  const port = flag === true ? DEFAULT_DASHBOARD_PORT : Number(flag);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GeoFedError(`--dashboard: "${String(flag)}" is not a port number (0 to 65535)`);
+async function openDashboard(config: SimulationConfig, flag: true | number, log: Logger) {
+  const port = flag === true ? DEFAULT_DASHBOARD_PORT : flag;
   const { simulationDashboard } = await import('../simulationDashboard.ts');
   const dashboard = await simulationDashboard(config, port);
   log.info({ url: dashboard.url }, 'live dashboard');
