@@ -5,7 +5,7 @@ import { datasetSpecSchema } from '@geofed/shared/data/registry';
 import { modelSpecInput } from '@geofed/shared/models/modelSpec';
 import { privacySchema } from '@geofed/shared/privacy/config';
 import { secureAggregationSchema } from '@geofed/shared/secagg/config';
-import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
+import { BACKEND_NAMES } from '@geofed/shared/tf/backendNames';
 import { strategySpecSchema } from '../strategies/index.ts';
 
 /**

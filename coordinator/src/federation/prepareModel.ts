@@ -6,7 +6,8 @@ import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
 import type { ModelSpec } from '@geofed/shared/models/modelSpec';
 import type { PrivacySettings } from '@geofed/shared/privacy/config';
 import type { WeightList } from '@geofed/shared/tensor/weights';
-import { initBackend, type BackendInfo, type BackendName } from '@geofed/shared/tf/backend';
+import { initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
+import type { BackendName } from '@geofed/shared/tf/backendNames';
 import { setupMethod, type MethodSetup } from '../methods/methodSetup.ts';
 
 /** What fixes a run's model: its data set (input shape, classes), architecture, method (head) and seed. */
