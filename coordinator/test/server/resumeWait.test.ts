@@ -45,7 +45,7 @@ async function coordinatorWithOneClient(rounds: number, waitForClients: number, 
     token,
     socket: io(coordinator.url, { autoConnect: false, transports: ['websocket'] }),
     worker: trainingWorker(clientId, { data: { split: data.train, indices: Int32Array.from({ length: 300 }, (_, i) => i) }, inputShape: data.inputShape, numClasses: data.numClasses }),
-    capabilities: { encodings: ['f32'], maxMessageBytes: 1 << 20, backend: 'test', device: { runtime: 'node', platform: '', userAgent: '', cpuCores: 0, memoryMib: 0 } },
+    capabilities: { encodings: ['f32'], maxMessageBytes: 1 << 20, backend: 'test', device: { runtime: 'node', platform: '', userAgent: '', cpuCores: 0, memoryMib: 0 }, methods: ['fedavg'], modelTypes: ['mlp'] },
     maxPayloadBytes: 1 << 24,
     log: quiet,
   });
