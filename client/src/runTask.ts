@@ -4,6 +4,7 @@ import type { ClientUpdate, MethodPayload, RoundTask } from '@geofed/shared/fede
 import { clientSeed } from '@geofed/shared/federation/task';
 import { accumulateStats, createStats } from '@geofed/shared/geometry/stats';
 import { Rng } from '@geofed/shared/math/rng';
+import { clipRows } from '@geofed/shared/privacy/clip';
 import type { GeoModel } from '@geofed/shared/models/geoModel';
 import { embedClientData } from './methods/embeddings.ts';
 import { balancedSoftmaxLoss, logPrior, prototypeAlignment, syntheticHeadLoss } from './methods/lossTerms.ts';
@@ -36,7 +37,8 @@ export async function runRoundTask(model: GeoModel, data: ClientData, clientId: 
       model.setWeights(task.weights);
       const embedded = embedClientData(model, data);
       if (method.collectStatistics) {
-        payload.stats = accumulateStats(createStats(model.numClasses, model.embeddingDim), embedded.z, embedded.labels);
+        const z = method.clipNorm === undefined ? embedded.z : clipRows(embedded.z, model.embeddingDim, method.clipNorm);
+        payload.stats = accumulateStats(createStats(model.numClasses, model.embeddingDim), z, embedded.labels);
       }
       if (method.synthesis && geometry && geometry.classes.length > 0) {
         const pool = planSynthesis({

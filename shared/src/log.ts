@@ -44,16 +44,33 @@ function envLevel(): LogLevel {
   return text ? parseLogLevel(text) : 'info';
 }
 
-/** `key=value` with strings quoted only when they hold spaces or quotes, so a line stays easy to grep. */
+/** Lists longer than this show as their length: a round's hundred client ids would bury the line. */
+const MAX_LISTED = 4;
+
+/**
+ * A value as a person reads it on one line: strings quoted only when they hold spaces or quotes (easy to grep),
+ * numbers to 4 significant digits, checksums shortened, short lists joined, long ones counted. JSON lines keep
+ * every value whole.
+ */
 function formatValue(value: unknown): string {
   if (value instanceof Error) return JSON.stringify(value.message);
-  if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;
+  if (typeof value === 'string') {
+    if (/^[0-9a-f]{32,}$/.test(value)) return `${value.slice(0, 8)}…`;
+    return /[\s"=,]/.test(value) || value === '' ? JSON.stringify(value) : value;
+  }
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'none';
+    if (value.length > MAX_LISTED || value.some((v) => typeof v === 'object' && v !== null)) return `(${value.length})`;
+    return value.map(formatValue).join(',');
+  }
   if (value === undefined || value === null || typeof value !== 'object') return String(value);
-  return JSON.stringify(value);
+  return Object.entries(value)
+    .map(([k, v]) => `${k}:${formatValue(v)}`)
+    .join(',');
 }
 
-/** `13:40:02.125 WARN  coordinator  update refused  round=3 reason="late"` */
+/** `13:40:02.125 WARN  coordinator update refused round=3 reason="too late"` */
 export function humanLine({ level, time, fields, message }: LogEvent): string {
   const { component, ...rest } = fields;
   const values = Object.entries(rest)

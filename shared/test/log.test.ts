@@ -45,3 +45,21 @@ test('an unknown GEOFED_LOG_LEVEL names the valid ones', () => {
   assert.equal(parseLogLevel('debug'), 'debug');
   assert.throws(() => parseLogLevel('loud'), (e: unknown) => e instanceof GeoFedError && /debug, info, warn, error, silent/.test(e.describe()));
 });
+
+test('a human line shortens what would bury it: checksums, long lists, nested records', () => {
+  const line = humanLine({
+    level: 'info',
+    time: new Date('2026-12-02T13:40:02.125Z'),
+    fields: {
+      component: 'coordinator',
+      accepted: ['c1', 'c2'],
+      selected: ['c1', 'c2', 'c3', 'c4', 'c5'],
+      failed: [{ clientId: 'c3', reason: 'late' }],
+      withheld: [],
+      weightsChecksum: 'ab'.repeat(32),
+      geometry: { round: 2, classes: 10 },
+    },
+    message: 'round complete',
+  });
+  assert.equal(line, '13:40:02.125 INFO  coordinator round complete accepted=c1,c2 selected=(5) failed=(1) withheld=none weightsChecksum=abababab… geometry=round:2,classes:10');
+});

@@ -7,6 +7,8 @@ import { datasetSpecSchema } from '@geofed/shared/data/registry';
 import { modelSpecInput } from '@geofed/shared/models/modelSpec';
 import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
 import { MIN_FRAME_BYTES } from '@geofed/shared/wire/framing';
+import { privacySchema } from '@geofed/shared/privacy/config';
+import { secureAggregationSchema } from '@geofed/shared/secagg/config';
 import { strategySpecSchema } from '../strategies/index.ts';
 
 const encoding = z.enum(['f32', 'f16', 'int8']);
@@ -35,7 +37,7 @@ const configObject = z
     /** The data set the coordinator evaluates the global model on; it also fixes input shape and class count. */
     dataset: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), datasetSpecSchema),
     model: modelSpecInput.default({ type: 'mlp', hidden: [200, 200] }),
-    strategy: strategySpecSchema.default({ name: 'fedavg' }),
+    strategy: strategySpecSchema.prefault({ name: 'fedavg' }),
     rounds: z.number().int().positive().default(20),
     local: localTrainSchema.default(localTrainSchema.parse({})),
     /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations (as in a simulation config). */
@@ -95,9 +97,28 @@ const configObject = z
      * default: it hands out training data to anyone who asks.
      */
     browserDemo: z.object({ samples: z.number().int().min(0).max(10000).default(0) }).strict().default({ samples: 0 }),
+    /** Accepted so that a simulation config's sections read the same here; see the refusal below. */
+    secureAggregation: secureAggregationSchema.prefault({}),
+    privacy: privacySchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
+    // The masking protocol and per-sample clipping run in simulations; socket clients do not speak them yet, so
+    // a deployment that asks for them must not silently run without.
+    if (c.secureAggregation.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secureAggregation', 'enabled'],
+        message: 'secure aggregation is available in simulations (geofed simulate) only; networked clients do not run the masking protocol yet, so remove it here',
+      });
+    }
+    if (c.privacy.clipNorm !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['privacy', 'clipNorm'],
+        message: 'embedding clipping is available in simulations (geofed simulate) only; networked clients do not receive the clip norm yet, so remove it here',
+      });
+    }
     if (c.quorum > (c.clientsPerRound ?? Infinity)) {
       ctx.addIssue({ code: 'custom', path: ['quorum'], message: `is ${c.quorum}, more than clientsPerRound (${c.clientsPerRound})` });
     }

@@ -4,8 +4,8 @@ import type { RngState } from '@geofed/shared/math/rng';
 import type { WeightList } from '@geofed/shared/tensor/weights';
 import { cloneWeights } from '@geofed/shared/tensor/weights';
 import type { ClientUpdate } from '@geofed/shared/federation/task';
-import type { Strategy, StrategyState } from '../strategies/index.ts';
-import type { ClientPool, RoundTask } from './clientPool.ts';
+import type { Strategy, StrategyState, Verdict } from '../strategies/index.ts';
+import type { ClientOutcome, ClientPool, RoundTask } from './clientPool.ts';
 
 export interface GlobalEvaluation {
   accuracy: number;
@@ -57,6 +57,8 @@ export interface RoundRecord {
   bytesDown: number;
   seconds: number;
   aggregated: boolean;
+  /** Accepted updates the strategy altered (clipped by the norm bound), with what it did; absent when none. */
+  clipped?: Array<{ clientId: string; note: string }>;
   [extra: string]: unknown;
 }
 
@@ -120,10 +122,31 @@ export class RoundEngine {
 
     const aggregator = strategy.startRound(round, this.weights);
     const failed: RoundRecord['failed'] = [];
+    const clipped: Array<{ clientId: string; note: string }> = [];
     let bytesUp = 0;
     let bytesDown = 0;
     let lossWeighted = 0;
     let samples = 0;
+    // Updates the aggregator took but has not judged yet (the norm bound's warm-up), by client.
+    const undecided = new Map<string, Extract<ClientOutcome, { ok: true }>>();
+    const settle = (verdict: Verdict): void => {
+      const outcome = undecided.get(verdict.clientId)!;
+      undecided.delete(verdict.clientId);
+      if (!verdict.accepted) {
+        failed.push({ clientId: verdict.clientId, reason: verdict.reason });
+        outcome.settle?.({ accepted: false, reason: verdict.reason });
+        return;
+      }
+      if (verdict.note !== undefined) clipped.push({ clientId: verdict.clientId, note: verdict.note });
+      outcome.settle?.({ accepted: true });
+      method?.absorb(outcome.update, round);
+      bytesUp += outcome.bytesUp;
+      const loss = outcome.update.metrics?.trainLoss;
+      if (loss !== undefined && Number.isFinite(loss)) {
+        lossWeighted += loss * outcome.update.numSamples;
+        samples += outcome.update.numSamples;
+      }
+    };
     const options = this.options.deadlineMs === undefined ? {} : { deadlineMs: this.options.deadlineMs };
     for await (const outcome of pool.dispatch(task, clients, options)) {
       const clientId = outcome.ok ? outcome.update.clientId : outcome.clientId;
@@ -133,22 +156,18 @@ export class RoundEngine {
         failed.push({ clientId: outcome.clientId, reason: outcome.reason });
         continue;
       }
+      let verdicts: readonly Verdict[];
       try {
-        aggregator.add(outcome.update);
+        verdicts = aggregator.add(outcome.update);
       } catch (e) {
         failed.push({ clientId: outcome.update.clientId, reason: (e as Error).message });
         outcome.settle?.({ accepted: false, reason: (e as Error).message });
         continue;
       }
-      outcome.settle?.({ accepted: true });
-      method?.absorb(outcome.update, round);
-      bytesUp += outcome.bytesUp;
-      const loss = outcome.update.metrics?.trainLoss;
-      if (loss !== undefined && Number.isFinite(loss)) {
-        lossWeighted += loss * outcome.update.numSamples;
-        samples += outcome.update.numSamples;
-      }
+      undecided.set(clientId, outcome);
+      verdicts.forEach(settle);
     }
+    aggregator.flush().forEach(settle);
 
     const quorum = this.options.quorum ?? 1;
     const aggregated = aggregator.count >= quorum;
@@ -167,6 +186,7 @@ export class RoundEngine {
       bytesDown,
       seconds: (performance.now() - started) / 1000,
       aggregated,
+      ...(clipped.length > 0 ? { clipped } : {}),
       ...evaluation.extra,
     };
   }

@@ -137,7 +137,8 @@ export class GeometryService {
       const { mean, covariance } = classMoments(c);
       classes.push(classShape(c.label, Math.round(c.count), mean, covariance, this.options));
     }
-    log.info(
+    // Debug: the coordinator's round line already names the snapshot a round carried; this is the pooling detail.
+    log.debug(
       {
         round,
         classes: classes.length,

@@ -2,6 +2,7 @@ import type { LocalTrainSettings } from '@geofed/shared/config/localTrain';
 import { resolveMethod, type ClassifierSettings, type MethodPlan, type MethodSettings } from '@geofed/shared/config/method';
 import { buildFixedClassifier, type FixedClassifier } from '@geofed/shared/math/classifiers/index';
 import { headFor, type HeadSpec } from '@geofed/shared/models/geoModel';
+import type { PrivacySettings } from '@geofed/shared/privacy/config';
 import { GeometryMethod } from './geometryMethod.ts';
 
 /** FedProx's proximal weight when the method is fedprox and local.proximalMu is not set (design.md section 2). */
@@ -13,6 +14,8 @@ export interface MethodSetupInput {
   readonly numClasses: number;
   /** The run seed (seeds the geometry service's privacy noise). */
   readonly seed: number;
+  /** `privacy:` settings; clipNorm makes clients clip embeddings before statistics. */
+  readonly privacy?: PrivacySettings;
 }
 
 /** A method config made concrete: what clients are told, the head the model is built with, the server side. */
@@ -31,8 +34,9 @@ export interface MethodSetup {
  * `method:` and `classifier:` config sections -> fixed classifier, head spec and GeometryMethod: the one place
  * both the simulation runner and the coordinator service compose a method, so that a config means the same there.
  */
-export function setupMethod({ method, classifier: settings, numClasses, seed }: MethodSetupInput): MethodSetup {
-  const plan = resolveMethod(method, settings);
+export function setupMethod({ method, classifier: settings, numClasses, seed, privacy }: MethodSetupInput): MethodSetup {
+  const resolved = resolveMethod(method, settings);
+  const plan = privacy?.clipNorm === undefined ? resolved : { ...resolved, clipNorm: privacy.clipNorm };
   const type = settings.type === undefined || settings.type === 'learned' ? 'etf' : settings.type;
   const classifier = plan.fixedClassifier ? buildFixedClassifier({ type, numClasses, dim: settings.dim, seed: settings.seed }) : undefined;
   return {

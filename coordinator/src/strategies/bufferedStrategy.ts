@@ -2,7 +2,7 @@ import { GeoFedError } from '@geofed/shared/errors';
 import { cloneWeights, type WeightList } from '@geofed/shared/tensor/weights';
 import { BaseStrategy, type CommonOptions } from './baseStrategy.ts';
 import { RoundAggregator, type RoundLifecycle } from './roundAggregator.ts';
-import type { Aggregator, ClientUpdate } from './types.ts';
+import type { Aggregator, ClientUpdate, Verdict } from './types.ts';
 import { UPDATE_REJECTED } from './validateUpdate.ts';
 
 export interface BufferedOptions extends CommonOptions {
@@ -32,19 +32,20 @@ class BufferingAggregator extends RoundAggregator {
     super(global, lifecycle);
   }
 
-  override add(update: ClientUpdate): void {
+  override add(update: ClientUpdate): readonly Verdict[] {
     if (this.count >= this.capacity) {
       throw new GeoFedError(
         `update from client "${update.clientId}" rejected: the round already holds maxBufferedUpdates = ${this.capacity} updates`,
         { remedy: 'sample fewer clients per round or raise maxBufferedUpdates (one model copy per update)', code: UPDATE_REJECTED },
       );
     }
-    super.add(update);
+    return super.add(update);
   }
 
-  protected accept(update: ClientUpdate): void {
+  protected admit(update: ClientUpdate): Verdict[] {
     // A copy: the caller may reuse its buffers once add() returns.
     this.updates.push({ clientId: update.clientId, numSamples: update.numSamples, weights: cloneWeights(update.weights) });
+    return [{ clientId: update.clientId, accepted: true }];
   }
 
   protected combine(): WeightList {

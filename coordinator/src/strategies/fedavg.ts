@@ -1,13 +1,12 @@
 import type { WeightList } from '@geofed/shared/tensor/weights';
-import type { CommonOptions } from './baseStrategy.ts';
-import { WeightedMeanStrategy } from './weightedMeanStrategy.ts';
+import { WeightedMeanStrategy, type WeightedMeanOptions } from './weightedMeanStrategy.ts';
 import { toFloat32 } from './weightedMean.ts';
 
 /** FedAvg: w <- sum_k (n_k/n) w_k. With proximalMu set, the same server side serves FedProx. */
 export class FedAvg extends WeightedMeanStrategy {
   readonly name = 'fedavg';
 
-  constructor(options: CommonOptions) {
+  constructor(options: WeightedMeanOptions) {
     super(options);
   }
 

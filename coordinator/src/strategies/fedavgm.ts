@@ -1,8 +1,7 @@
 import { zerosLike, type WeightList } from '@geofed/shared/tensor/weights';
-import type { CommonOptions } from './baseStrategy.ts';
-import { PseudoGradientStrategy } from './weightedMeanStrategy.ts';
+import { PseudoGradientStrategy, type WeightedMeanOptions } from './weightedMeanStrategy.ts';
 
-export interface FedAvgMOptions extends CommonOptions {
+export interface FedAvgMOptions extends WeightedMeanOptions {
   /** eta, the server learning rate. */
   serverLr: number;
   /** Momentum decay. */

@@ -9,9 +9,11 @@ import { FedMedian } from './fedmedian.ts';
 import { FedTrimmedAvg } from './fedtrimmedavg.ts';
 import { FedYogi } from './fedyogi.ts';
 import { Krum } from './krum.ts';
+import { DEFAULT_NORM_BOUND } from './normBound.ts';
 import type { Strategy } from './types.ts';
 
-export type { Aggregator, ClientUpdate, RoundConfig, Strategy, StrategyState } from './types.ts';
+export type { Aggregator, ClientUpdate, RoundConfig, Strategy, StrategyState, Verdict } from './types.ts';
+export type { NormBoundSpec } from './normBound.ts';
 export { UPDATE_REJECTED } from './validateUpdate.ts';
 export { DEFAULT_TRIM_FRACTION } from './fedtrimmedavg.ts';
 
@@ -19,6 +21,18 @@ export { DEFAULT_TRIM_FRACTION } from './fedtrimmedavg.ts';
 const common = { proximalMu: z.number().min(0).optional() };
 const decay = z.number().min(0).lt(1);
 const maxBufferedUpdates = z.int().min(1).default(256);
+// The FedAvg family's bound on one client's update (see NormBoundSpec); on by default.
+const normBound = z
+  .union([
+    z.strictObject({
+      maxRelative: z.number().gt(1).default(DEFAULT_NORM_BOUND.maxRelative),
+      warmup: z.int().min(1).default(DEFAULT_NORM_BOUND.warmup),
+    }),
+    z.strictObject({ clip: z.number().positive() }),
+    z.literal('off'),
+  ])
+  .default(DEFAULT_NORM_BOUND);
+const weightedMean = { ...common, normBound };
 
 /*
  * Defaults. FedAvgM: eta = 1, beta = 0.9. Adaptive family: beta1 = 0.9, beta2 = 0.99 as fixed throughout
@@ -26,17 +40,17 @@ const maxBufferedUpdates = z.int().min(1).default(256);
  * task-dependent: tune them). FedAdagrad has no beta2 (v only accumulates).
  */
 const adaptive = {
-  ...common,
+  ...weightedMean,
   serverLr: z.number().positive().default(0.01),
   beta1: decay.default(0.9),
   tau: z.number().positive().default(1e-3),
 };
 
 export const strategySpecSchema = z.discriminatedUnion('name', [
-  z.strictObject({ name: z.literal('fedavg'), ...common }),
+  z.strictObject({ name: z.literal('fedavg'), ...weightedMean }),
   z.strictObject({
     name: z.literal('fedavgm'),
-    ...common,
+    ...weightedMean,
     serverLr: z.number().positive().default(1),
     beta: decay.default(0.9),
   }),

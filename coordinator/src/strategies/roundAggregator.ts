@@ -1,6 +1,6 @@
 import { GeoFedError } from '@geofed/shared/errors';
 import type { WeightList } from '@geofed/shared/tensor/weights';
-import type { Aggregator, ClientUpdate } from './types.ts';
+import type { Aggregator, ClientUpdate, Verdict } from './types.ts';
 import { UPDATE_REJECTED, validateUpdate } from './validateUpdate.ts';
 
 /** The strategy's side of one round: whether the round may still commit, and committing it. */
@@ -17,6 +17,7 @@ export interface RoundLifecycle {
  */
 export abstract class RoundAggregator implements Aggregator {
   private readonly reported = new Set<string>();
+  private refused = 0;
   private finished = false;
 
   protected constructor(
@@ -25,10 +26,10 @@ export abstract class RoundAggregator implements Aggregator {
   ) {}
 
   get count(): number {
-    return this.reported.size;
+    return this.reported.size - this.refused;
   }
 
-  add(update: ClientUpdate): void {
+  add(update: ClientUpdate): readonly Verdict[] {
     this.assertOpen();
     validateUpdate(update, this.global);
     if (this.reported.has(update.clientId)) {
@@ -37,12 +38,17 @@ export abstract class RoundAggregator implements Aggregator {
         code: UPDATE_REJECTED,
       });
     }
-    this.accept(update);
     this.reported.add(update.clientId);
+    return this.tally(this.admit(update));
+  }
+
+  flush(): readonly Verdict[] {
+    this.assertOpen();
+    return this.tally(this.settleHeld());
   }
 
   finish(): WeightList {
-    this.assertOpen();
+    this.flush();
     if (this.count === 0) {
       throw new GeoFedError(`round ${this.lifecycle.round}: no client update to aggregate`, {
         remedy: 'wait for at least one client to report, or skip the round and keep the global weights',
@@ -61,10 +67,22 @@ export abstract class RoundAggregator implements Aggregator {
     return result;
   }
 
-  /** Keeps what the strategy needs of an update that passed validation; must not throw. */
-  protected abstract accept(update: ClientUpdate): void;
+  /**
+   * Keeps what the strategy needs of an update that passed validation, or holds it for later judgement;
+   * returns the verdicts settled now. Must not throw.
+   */
+  protected abstract admit(update: ClientUpdate): Verdict[];
+  /** Verdicts on updates admit() held; none by default. */
+  protected settleHeld(): Verdict[] {
+    return [];
+  }
   /** The new global weights; may throw (leaving the round open) when the accepted updates cannot be combined. */
   protected abstract combine(): WeightList;
+
+  private tally(verdicts: Verdict[]): Verdict[] {
+    for (const v of verdicts) if (!v.accepted) this.refused++;
+    return verdicts;
+  }
 
   private assertOpen(): void {
     if (this.finished) throw new Error(`round ${this.lifecycle.round} is already finished; start a new round`);

@@ -1,23 +1,36 @@
 import type { WeightList } from '@geofed/shared/tensor/weights';
-import { BaseStrategy } from './baseStrategy.ts';
+import { BaseStrategy, type CommonOptions } from './baseStrategy.ts';
+import { DEFAULT_NORM_BOUND, NormGate, type NormBoundSpec } from './normBound.ts';
 import { RoundAggregator, type RoundLifecycle } from './roundAggregator.ts';
-import type { Aggregator, ClientUpdate } from './types.ts';
+import type { Aggregator, ClientUpdate, Verdict } from './types.ts';
 import { WeightedMean } from './weightedMean.ts';
+
+export interface WeightedMeanOptions extends CommonOptions {
+  /** Defaults to DEFAULT_NORM_BOUND (refuse updates above 5x the round's median norm). */
+  normBound?: NormBoundSpec | undefined;
+}
 
 class StreamingMeanAggregator extends RoundAggregator {
   private readonly sum: WeightedMean;
+  private readonly gate: NormGate;
 
   constructor(
     global: WeightList,
     lifecycle: RoundLifecycle,
+    normBound: NormBoundSpec,
     private readonly step: (global: WeightList, mean: Float64Array[]) => WeightList,
   ) {
     super(global, lifecycle);
     this.sum = new WeightedMean(global);
+    this.gate = new NormGate(normBound, global, (update) => this.sum.add(update.weights, update.numSamples));
   }
 
-  protected accept(update: ClientUpdate): void {
-    this.sum.add(update.weights, update.numSamples);
+  protected admit(update: ClientUpdate): Verdict[] {
+    return this.gate.admit(update);
+  }
+
+  protected override settleHeld(): Verdict[] {
+    return this.gate.flush();
   }
 
   protected combine(): WeightList {
@@ -31,9 +44,15 @@ class StreamingMeanAggregator extends RoundAggregator {
  */
 export abstract class WeightedMeanStrategy extends BaseStrategy {
   readonly needsAllUpdates = false;
+  private readonly normBound: NormBoundSpec;
+
+  protected constructor(options: WeightedMeanOptions) {
+    super(options);
+    this.normBound = options.normBound ?? DEFAULT_NORM_BOUND;
+  }
 
   protected openAggregator(global: WeightList, lifecycle: RoundLifecycle): Aggregator {
-    return new StreamingMeanAggregator(global, lifecycle, (g, mean) => this.step(g, mean));
+    return new StreamingMeanAggregator(global, lifecycle, this.normBound, (g, mean) => this.step(g, mean));
   }
 
   /** `mean` = sum_k (n_k/n) w_k in float64; it is the caller's to overwrite. */

@@ -25,3 +25,12 @@ test('mistakes are named by key', () => {
   assert.throws(() => parseCoordinatorConfig({ ...minimal, auth: { tokens: { a: 'short' } } }, '/'), /at least 16 characters/);
   assert.throws(() => parseCoordinatorConfig({ ...minimal, clientsPerRound: 2, quorum: 3 }, '/'), /quorum: is 3, more than clientsPerRound/);
 });
+
+test('secure aggregation and embedding clipping are refused over the network with the reason, not ignored', () => {
+  assert.throws(
+    () => parseCoordinatorConfig(minimal, '/', ['secureAggregation.enabled=true']),
+    /secureAggregation.enabled: secure aggregation is available in simulations \(geofed simulate\) only/,
+  );
+  assert.throws(() => parseCoordinatorConfig(minimal, '/', ['privacy.clipNorm=5']), /privacy.clipNorm: embedding clipping is available in simulations/);
+  assert.equal(parseCoordinatorConfig(minimal, '/', ['secureAggregation.enabled=false']).secureAggregation.enabled, false);
+});

@@ -8,12 +8,13 @@ test('every strategy name builds a strategy of that name', () => {
 });
 
 test('fedavgm defaults to serverLr 1 and beta 0.9', () => {
-  assert.deepEqual(strategySpecSchema.parse({ name: 'fedavgm' }), { name: 'fedavgm', serverLr: 1, beta: 0.9 });
+  assert.deepEqual(strategySpecSchema.parse({ name: 'fedavgm' }), { name: 'fedavgm', normBound: { maxRelative: 5, warmup: 3 }, serverLr: 1, beta: 0.9 });
 });
 
 test('fedadam defaults to serverLr 0.01, beta1 0.9, beta2 0.99, tau 1e-3', () => {
   assert.deepEqual(strategySpecSchema.parse({ name: 'fedadam' }), {
     name: 'fedadam',
+    normBound: { maxRelative: 5, warmup: 3 },
     serverLr: 0.01,
     beta1: 0.9,
     beta2: 0.99,

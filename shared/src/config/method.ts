@@ -70,6 +70,8 @@ export interface MethodPlan {
   synthesisTarget: number | 'max';
   /** Clients report class statistics of their embeddings (needed by synthesis and prototypes). */
   collectStatistics: boolean;
+  /** Set by `privacy.clipNorm`: clients clip each embedding to this L2 norm before computing statistics. */
+  clipNorm?: number;
 }
 
 const DEFAULTS: Record<MethodName, { fixedClassifier: boolean; synthesis: boolean; prototypes: boolean }> = {

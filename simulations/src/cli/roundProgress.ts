@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
+import { logger } from '@geofed/shared/log';
 
 export interface RoundProgress {
   update(record: RoundRecord, total: number): void;
@@ -8,8 +9,21 @@ export interface RoundProgress {
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-/** A progress bar on a terminal; one plain line per round otherwise (logs, CI, job workers). Both on stderr. */
+/**
+ * A progress bar on a terminal; one plain line per round otherwise (logs, CI, job workers), both on stderr; with
+ * JSON logs, one log record per round so that collectors see no free text.
+ */
 export function roundProgress(label: string, stream: NodeJS.WriteStream = process.stderr): RoundProgress {
+  if (process.env.GEOFED_LOG_FORMAT === 'json') {
+    const log = logger(label);
+    return {
+      update(r, rounds) {
+        const { round, testAccuracy, testLoss, trainLoss, seconds } = r;
+        log.info({ round, rounds, testAccuracy, testLoss, trainLoss, clients: r.clients.length - r.failed.length, seconds }, 'round complete');
+      },
+      stop() {},
+    };
+  }
   if (!stream.isTTY) {
     return {
       update(r, total) {

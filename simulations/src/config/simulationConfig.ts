@@ -8,6 +8,8 @@ import { modelSpecInput } from '@geofed/shared/models/modelSpec';
 import { partitionSpecSchema } from '@geofed/shared/partition/index';
 import { representationSettingsSchema } from '@geofed/shared/representation/settings';
 import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
+import { privacySchema } from '@geofed/shared/privacy/config';
+import { secureAggregationSchema } from '@geofed/shared/secagg/config';
 import { strategySpecSchema } from '@geofed/coordinator/strategies/index';
 
 /**
@@ -28,12 +30,15 @@ const configObject = z
     fractionPerRound: z.number().gt(0).max(1).default(1),
     minClientsPerRound: z.number().int().positive().default(1),
     local: localTrainSchema.default(localTrainSchema.parse({})),
-    strategy: strategySpecSchema.default({ name: 'fedavg' }),
+    strategy: strategySpecSchema.prefault({ name: 'fedavg' }),
     /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations. */
     method: methodSchema.default(methodSchema.parse({})),
     /** The fixed classifier head (used when the method has one). */
     classifier: classifierSchema.default(classifierSchema.parse({})),
     seed: z.number().int().min(0).default(0),
+    /** The server learns only sums of updates and class statistics (FedAvg-family strategies). */
+    secureAggregation: secureAggregationSchema.prefault({}),
+    privacy: privacySchema.prefault({}),
     /** A GeoFed weights file (see `geofed weights import`) to start from instead of a seeded initialisation. */
     init: z.string().min(1).optional(),
     /** `auto` picks tfjs-node, then GeoFed's wasm, then cpu; see `geofed doctor`. */

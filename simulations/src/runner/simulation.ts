@@ -14,6 +14,7 @@ import { createStrategy } from '@geofed/coordinator/strategies/index';
 import { RoundEngine, type RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { setupMethod } from '@geofed/coordinator/methods/methodSetup';
 import type { ClientPool } from '@geofed/coordinator/engine/clientPool';
+import { secureAggregationFor } from '@geofed/coordinator/secagg/secureAggregationPool';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
@@ -78,13 +79,29 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   const dataset = await loadDataset(config.dataset);
   const clients = makeClients(config, dataset);
   const shape = { inputShape: dataset.inputShape, numClasses: dataset.numClasses };
-  const setup = setupMethod({ method: config.method, classifier: config.classifier, numClasses: dataset.numClasses, seed: config.seed });
+  const setup = setupMethod({
+    method: config.method,
+    classifier: config.classifier,
+    numClasses: dataset.numClasses,
+    seed: config.seed,
+    privacy: config.privacy,
+  });
   const { plan, classifier, head } = setup;
   const model: GeoModel = buildModel(config.model, shape, config.seed, head);
   const method = setup.serverMethod(model.embeddingDim);
   const clientCounts = clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices));
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
   const threads = threadCount(config, clients.length);
+  const strategy = createStrategy(config.strategy);
+  const secureAggregation = secureAggregationFor({
+    settings: config.secureAggregation,
+    strategy,
+    plan,
+    maxSamples: Math.max(...clients.map((c) => c.indices.length)),
+    numClasses: dataset.numClasses,
+    embeddingDim: model.embeddingDim,
+    payloadBytes: (_task, clientId) => method.taskPayload().bytes + (method.bytesFor?.(clientId) ?? 0),
+  });
 
   const workers =
     threads > 1
@@ -103,14 +120,15 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
         )
       : undefined;
   const pool: ClientPool & { close?(): Promise<void> } = workers ?? new InProcessPool(model, dataset.train, clients);
+  const roundPool = secureAggregation ? secureAggregation(pool) : pool;
 
   const evaluateHere = (weights: WeightList) => {
     model.setWeights(weights);
     return evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
   };
   const engine = new RoundEngine({
-    strategy: createStrategy(config.strategy),
-    pool,
+    strategy,
+    pool: roundPool,
     initialWeights,
     train: setup.train(config.local),
     method,

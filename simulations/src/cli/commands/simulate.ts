@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { logger } from '@geofed/shared/log';
 import { loadSimulationConfig } from '../../config/simulationConfig.ts';
 import { roundProgress } from '../roundProgress.ts';
 
@@ -19,12 +20,22 @@ export function register(program: Command): void {
       const { runSimulation } = await import('../../runner/simulation.ts');
       const { buildResult, writeResult } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
+      const log = logger('simulate');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
         onReady: ({ dataset, clients, backend, threads }) =>
-          process.stderr.write(
-            `geofed simulate: ${dataset.name}${dataset.synthetic ? ' (synthetic data)' : ''}, ${clients.length} clients, ` +
-              `${config.rounds} rounds, method ${config.method.name}, strategy ${config.strategy.name}, backend ${backend.name}, ${threads} thread(s)\n`,
+          log.info(
+            {
+              dataset: dataset.name,
+              synthetic: dataset.synthetic,
+              clients: clients.length,
+              rounds: config.rounds,
+              method: config.method.name,
+              strategy: config.strategy.name,
+              backend: backend.name,
+              threads,
+            },
+            'simulation starts',
           ),
         onRound: (record, total) => progress.update(record, total),
       }).finally(() => progress.stop());
@@ -35,7 +46,7 @@ export function register(program: Command): void {
       const pictures = [join(opts.out, 'curve.png')];
       if (opts.geometryPlot) {
         if (!run.geometry) {
-          process.stderr.write(`geofed simulate: no geometry to draw: method ${config.method.name} pools no embedding statistics\n`);
+          log.warn({ method: config.method.name }, 'no geometry to draw: the method pools no embedding statistics');
         } else {
           const { writeGeometryPlot } = await import('../../report/geometryPlot.ts');
           pictures.push(join(opts.out, 'geometry.png'));
