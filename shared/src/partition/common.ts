@@ -30,18 +30,44 @@ export function splitEvenly(values: Int32Array, parts: number): Int32Array[] {
   return out;
 }
 
-/** Splits at floor(cumsum(p) * n), the cut rule of the common Dirichlet protocol. */
-export function splitByProportions(values: Int32Array, proportions: ArrayLike<number>): Int32Array[] {
-  const out: Int32Array[] = [];
+/**
+ * Start of each of the pieces of `length` values cut at floor(cumsum(p) * length), the cut rule of the common
+ * Dirichlet protocol; piece k is [starts[k], starts[k + 1]), the last one ends at `length`.
+ */
+export function cutPoints(length: number, proportions: ArrayLike<number>): Int32Array {
+  const starts = new Int32Array(proportions.length + 1);
   let cumulative = 0;
   let start = 0;
   for (let k = 0; k < proportions.length; k++) {
     cumulative += proportions[k]!;
-    const end = k === proportions.length - 1 ? values.length : Math.min(values.length, Math.floor(cumulative * values.length));
-    out.push(values.slice(start, Math.max(start, end)));
+    const end = k === proportions.length - 1 ? length : Math.min(length, Math.floor(cumulative * length));
+    starts[k] = start;
     start = Math.max(start, end);
   }
-  return out;
+  starts[proportions.length] = start;
+  return starts;
+}
+
+/** Adds each piece's length (as cut by `cutPoints`) to its client's size. */
+export function addPieceSizes(sizes: Float64Array, starts: Int32Array): void {
+  for (let k = 0; k < sizes.length; k++) sizes[k]! += starts[k + 1]! - starts[k]!;
+}
+
+/**
+ * Each client's indices, sorted: the union of its pieces over every cut list (one per class), gathered into one
+ * array per client without building the pieces first (100,000 clients x 10 classes would be a million arrays).
+ */
+export function gatherPieces(cuts: readonly { values: Int32Array; starts: Int32Array }[], sizes: ArrayLike<number>): Int32Array[] {
+  const out = Array.from({ length: sizes.length }, (_, k) => new Int32Array(sizes[k]!));
+  const filled = new Int32Array(sizes.length);
+  for (const { values, starts } of cuts) {
+    for (let k = 0; k < out.length; k++) {
+      const piece = values.subarray(starts[k]!, starts[k + 1]!);
+      out[k]!.set(piece, filled[k]!);
+      filled[k]! += piece.length;
+    }
+  }
+  return out.map((indices) => indices.sort());
 }
 
 export function concatSorted(pieces: readonly Int32Array[]): Int32Array {

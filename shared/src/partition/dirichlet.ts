@@ -1,12 +1,12 @@
 import { GeoFedError } from '../errors.ts';
 import type { Rng } from '../math/rng.ts';
-import { concatSorted, indicesByClass, requireEnoughSamples, splitByProportions } from './common.ts';
+import { addPieceSizes, cutPoints, gatherPieces, indicesByClass, requireEnoughSamples } from './common.ts';
+import type { PartitionOptions } from './progress.ts';
+import { redrawUntilLargeEnough } from './redraw.ts';
 
-/** Whole redraws before giving up on the minimum client size. */
-const MAX_ATTEMPTS = 1000;
-
+/** With minSize 0 clients may be empty, so there may be more clients than samples (100,000 clients on 60,000 images). */
 export function requireMinSizeFeasible(n: number, clients: number, minSize: number, scheme: string): void {
-  requireEnoughSamples(n, clients);
+  if (minSize > 0) requireEnoughSamples(n, clients);
   if (minSize * clients > n) {
     throw new GeoFedError(`${scheme}: ${clients} clients x min size ${minSize} exceeds the ${n} samples`, {
       remedy: 'lower --min-size or use fewer clients',
@@ -18,7 +18,9 @@ export function requireMinSizeFeasible(n: number, clients: number, minSize: numb
 /**
  * Label skew by Dir(alpha), as in NIID-Bench: per class, shuffle its indices, draw client shares
  * p ~ Dir(alpha * 1_C), zero the shares of clients already holding >= n/C samples, renormalise and cut at
- * cumsum(p). The whole draw is repeated until every client holds at least `minSize` samples.
+ * cumsum(p). The whole draw is repeated until every client holds at least `minSize` samples (bounded: see
+ * `redrawUntilLargeEnough`). A draw keeps only cut points; the clients' index arrays are built once, for the draw
+ * that is kept.
  */
 export function dirichletLabelSplit(
   byClass: readonly Int32Array[],
@@ -27,15 +29,15 @@ export function dirichletLabelSplit(
   minSize: number,
   rng: Rng,
   scheme = 'dirichlet',
+  options: PartitionOptions = {},
 ): Int32Array[] {
   const n = byClass.reduce((s, c) => s + c.length, 0);
   requireMinSizeFeasible(n, clients, minSize, scheme);
   const cap = n / clients;
   const alphas = new Float64Array(clients).fill(alpha);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const held: Int32Array[][] = Array.from({ length: clients }, () => []);
+  const drawOnce = () => {
     const sizes = new Float64Array(clients);
-    for (const members of byClass) {
+    const cuts = byClass.map((members) => {
       const shuffled = rng.shuffle(members.slice());
       const p = rng.dirichlet(alphas);
       let sum = 0;
@@ -46,17 +48,14 @@ export function dirichletLabelSplit(
       // All the mass fell on full clients (tiny alpha); spread over the others rather than divide by zero.
       if (sum === 0) for (let k = 0; k < clients; k++) sum += p[k] = sizes[k]! < cap ? 1 : 0;
       for (let k = 0; k < clients; k++) p[k]! /= sum;
-      splitByProportions(shuffled, p).forEach((piece, k) => {
-        held[k]!.push(piece);
-        sizes[k]! += piece.length;
-      });
-    }
-    if (Math.min(...sizes) >= minSize) return held.map(concatSorted);
-  }
-  throw new GeoFedError(
-    `${scheme}: no draw in ${MAX_ATTEMPTS} gave all ${clients} clients at least ${minSize} samples (alpha=${alpha})`,
-    { remedy: 'lower --min-size, raise --alpha or use fewer clients', code: 'BAD_CONFIG' },
-  );
+      const starts = cutPoints(shuffled.length, p);
+      addPieceSizes(sizes, starts);
+      return { values: shuffled, starts };
+    });
+    return { sizes, candidate: { cuts, sizes } };
+  };
+  const kept = redrawUntilLargeEnough({ scheme, clients, minSize, alpha }, options, drawOnce);
+  return gatherPieces(kept.cuts, kept.sizes);
 }
 
 export function dirichletSplit(
@@ -66,6 +65,7 @@ export function dirichletSplit(
   alpha: number,
   minSize: number,
   rng: Rng,
+  options: PartitionOptions = {},
 ): Int32Array[] {
-  return dirichletLabelSplit(indicesByClass(labels, numClasses), clients, alpha, minSize, rng);
+  return dirichletLabelSplit(indicesByClass(labels, numClasses), clients, alpha, minSize, rng, 'dirichlet', options);
 }

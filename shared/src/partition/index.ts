@@ -10,12 +10,14 @@ import { longTailSplit } from './longtail.ts';
 import { quantitySplit } from './quantity.ts';
 import { shardsSplit } from './shards.ts';
 import { PARTITION_SCHEMES, partitionSpecSchema, type PartitionSpec, type PartitionSpecInput } from './spec.ts';
+import type { PartitionOptions } from './progress.ts';
 import type { Partition } from './types.ts';
 
 export { applyTransform, checkTransforms } from './domain.ts';
 export { partitionSpecSchema, PARTITION_SCHEMES, DOMAIN_KINDS } from './spec.ts';
 export type { PartitionSpec, PartitionSpecInput, PartitionScheme, DomainKind } from './spec.ts';
 export type { Partition, DomainTransform } from './types.ts';
+export type { PartitionOptions, PartitionProgress, OnPartitionProgress } from './progress.ts';
 
 /** Validates a spec, naming the known schemes when the scheme is not one of them. */
 export function parsePartitionSpec(input: unknown): PartitionSpec {
@@ -31,9 +33,16 @@ export function parsePartitionSpec(input: unknown): PartitionSpec {
 
 /**
  * Splits training-set indices among clients. Deterministic in (labels, spec, seed); each sample goes to at most
- * one client (exactly one except under `longtail`, which drops samples to make the tail).
+ * one client (exactly one except under `longtail`, which drops samples to make the tail). Finishes in bounded
+ * time: the schemes with a minimum client size redraw a bounded number of times, then fail naming minSize.
  */
-export function partition(labels: Int32Array, numClasses: number, input: PartitionSpecInput, seed: number): Partition {
+export function partition(
+  labels: Int32Array,
+  numClasses: number,
+  input: PartitionSpecInput,
+  seed: number,
+  options: PartitionOptions = {},
+): Partition {
   const spec = parsePartitionSpec(input);
   if (spec.scheme === 'file') return { scheme: spec.scheme, clients: readPartitionFile(spec.file, labels.length, spec.clients) };
   if (spec.clients === undefined) {
@@ -48,17 +57,17 @@ export function partition(labels: Int32Array, numClasses: number, input: Partiti
     case 'dirichlet':
       return {
         scheme: spec.scheme,
-        clients: dirichletSplit(labels, numClasses, clients, spec.alpha, spec.minSize, rng),
+        clients: dirichletSplit(labels, numClasses, clients, spec.alpha, spec.minSize, rng, options),
       };
     case 'shards':
       return { scheme: spec.scheme, clients: shardsSplit(labels, numClasses, clients, spec.classesPerClient, rng) };
     case 'quantity':
-      return { scheme: spec.scheme, clients: quantitySplit(n, clients, spec.alpha, spec.minSize, rng) };
+      return { scheme: spec.scheme, clients: quantitySplit(n, clients, spec.alpha, spec.minSize, rng, options) };
     case 'longtail':
       requireEnoughSamples(n, clients);
       return {
         scheme: spec.scheme,
-        clients: longTailSplit(labels, numClasses, clients, spec.imbalance, spec.alpha, spec.minSize, rng),
+        clients: longTailSplit(labels, numClasses, clients, spec.imbalance, spec.alpha, spec.minSize, rng, options),
       };
     case 'domain':
       return {

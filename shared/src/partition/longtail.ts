@@ -2,6 +2,7 @@ import { GeoFedError } from '../errors.ts';
 import type { Rng } from '../math/rng.ts';
 import { indicesByClass } from './common.ts';
 import { dirichletLabelSplit } from './dirichlet.ts';
+import type { PartitionOptions } from './progress.ts';
 
 /**
  * Fed-LT: first subsample the training set to a long tail, n_c = n_max * IF^(c / (K - 1)) (class 0 keeps the
@@ -33,7 +34,8 @@ export function longTailSplit(
   alpha: number,
   minSize: number,
   rng: Rng,
+  options: PartitionOptions = {},
 ): Int32Array[] {
   const kept = longTailKeep(labels, numClasses, imbalance, rng);
-  return dirichletLabelSplit(kept, clients, alpha, minSize, rng, 'longtail');
+  return dirichletLabelSplit(kept, clients, alpha, minSize, rng, 'longtail', options);
 }

@@ -6,7 +6,7 @@ import type { GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
 import { buildModel, type GeoModel } from '@geofed/shared/models/geoModel';
 import { evaluate } from '@geofed/shared/models/evaluate';
 import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
-import { checkTransforms, partition } from '@geofed/shared/partition/index';
+import { checkTransforms, partition, type OnPartitionProgress } from '@geofed/shared/partition/index';
 import { representationDue } from '@geofed/shared/representation/settings';
 import type { WeightList } from '@geofed/shared/tensor/weights';
 import { initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
@@ -22,6 +22,8 @@ import { WorkerPool } from './workerPool.ts';
 import { representationScorer } from './representation.ts';
 
 export interface SimulationHooks {
+  /** Called after every draw of a partition that redraws (progress on 100,000-client partitions). */
+  onPartitionProgress?: OnPartitionProgress;
   /** Called after every round (progress bars, job progress). */
   onRound?(record: RoundRecord, totalRounds: number): void;
   /** Called once the data, partition and model are ready, before round 1. */
@@ -51,17 +53,21 @@ export interface SimulationRun {
   personalization: FineTunedPersonalization | undefined;
 }
 
-function makeClients(config: SimulationConfig, dataset: Dataset): VirtualClient[] {
+function makeClients(config: SimulationConfig, dataset: Dataset, onProgress?: OnPartitionProgress): VirtualClient[] {
   if (config.mode === 'centralized') {
     return [{ id: 'centralized', indices: Int32Array.from({ length: dataset.train.n }, (_, i) => i) }];
   }
-  const result = partition(dataset.train.y, dataset.numClasses, { ...config.partition, clients: config.clients }, config.seed);
+  const spec = { ...config.partition, clients: config.clients };
+  const result = partition(dataset.train.y, dataset.numClasses, spec, config.seed, onProgress ? { onProgress } : {});
   if (result.transforms) checkTransforms(result.transforms, dataset.inputShape);
-  return result.clients.map((indices, k) => ({
+  const clients = result.clients.map((indices, k) => ({
     id: virtualClientId(k),
     indices,
     ...(result.transforms?.[k] ? { transform: result.transforms[k] } : {}),
   }));
+  // With minSize 0 a client may hold nothing (100,000 clients on 60,000 images): it has nothing to train on, so it
+  // is never sampled; the others keep their ids.
+  return clients.filter((c) => c.indices.length > 0);
 }
 
 function threadCount(config: SimulationConfig, clients: number): number {
@@ -77,7 +83,7 @@ function threadCount(config: SimulationConfig, clients: number): number {
 export async function runSimulation(config: SimulationConfig, hooks: SimulationHooks = {}): Promise<SimulationRun> {
   const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
   const dataset = await loadDataset(config.dataset);
-  const clients = makeClients(config, dataset);
+  const clients = makeClients(config, dataset, hooks.onPartitionProgress);
   const shape = { inputShape: dataset.inputShape, numClasses: dataset.numClasses };
   const setup = setupMethod({
     method: config.method,

@@ -3,6 +3,7 @@ import { GeoFedError } from '@geofed/shared/errors';
 import { loadTrainLabels } from '@geofed/shared/data/registry';
 import { partition, PARTITION_SCHEMES, type PartitionSpecInput } from '@geofed/shared/partition/index';
 import { formatPartitionTable, summarizePartition } from '@geofed/shared/partition/summary';
+import { partitionProgress } from '../partitionProgress.ts';
 
 const CLI_DATASETS = ['fashion-mnist', 'synthetic'] as const;
 
@@ -66,7 +67,7 @@ async function run(opts: PartitionOptions, command: Command): Promise<void> {
   const seed = numberFlag('seed', opts.seed);
   const data = await loadTrainLabels({ name: opts.dataset as (typeof CLI_DATASETS)[number] });
   const spec = partitionSpec(opts, command.getOptionValueSource('clients') === 'cli', data.inputShape.length === 3);
-  const result = partition(data.labels, data.numClasses, spec, seed);
+  const result = partition(data.labels, data.numClasses, spec, seed, { onProgress: partitionProgress('geofed partition') });
   const summary = summarizePartition(result, data.labels, data.numClasses);
   if (opts.plot) {
     // Loaded on demand: every geofed command imports this module, and vega takes a while to load.

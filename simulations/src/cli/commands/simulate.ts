@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { logger } from '@geofed/shared/log';
 import { loadSimulationConfig } from '../../config/simulationConfig.ts';
+import { partitionProgress } from '../partitionProgress.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -23,12 +24,15 @@ export function register(program: Command): void {
       const log = logger('simulate');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
+        onPartitionProgress: partitionProgress('geofed simulate'),
         onReady: ({ dataset, clients, backend, threads }) =>
           log.info(
             {
               dataset: dataset.name,
               synthetic: dataset.synthetic,
               clients: clients.length,
+              // Fewer than configured when some hold no data (minSize 0); those are never sampled.
+              registeredClients: config.clients,
               rounds: config.rounds,
               method: config.method.name,
               strategy: config.strategy.name,
