@@ -12,4 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // The dashboard page's plain browser script (served as it is, no build).
+    files: ['coordinator/dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', location: 'readonly', EventSource: 'readonly', URLSearchParams: 'readonly' },
+    },
+  },
 );

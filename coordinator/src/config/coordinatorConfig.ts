@@ -97,6 +97,8 @@ const configObject = z
      * default: it hands out training data to anyone who asks.
      */
     browserDemo: z.object({ samples: z.number().int().min(0).max(10000).default(0) }).strict().default({ samples: 0 }),
+    /** The live dashboard at /: read-only; with tokenEnv, its data needs the operator token held in that variable. */
+    dashboard: z.object({ tokenEnv: z.string().min(1).optional() }).strict().default({}),
     /** Accepted so that a simulation config's sections read the same here; see the refusal below. */
     secureAggregation: secureAggregationSchema.prefault({}),
     privacy: privacySchema.prefault({}),
@@ -112,11 +114,12 @@ const configObject = z
         message: 'secure aggregation is available in simulations (geofed simulate) only; networked clients do not run the masking protocol yet, so remove it here',
       });
     }
-    if (c.privacy.clipNorm !== undefined) {
+    for (const key of ['clipNorm', 'noiseMultiplier', 'dpFedAvg', 'targetEpsilon'] as const) {
+      if (c.privacy[key] === undefined) continue;
       ctx.addIssue({
         code: 'custom',
-        path: ['privacy', 'clipNorm'],
-        message: 'embedding clipping is available in simulations (geofed simulate) only; networked clients do not receive the clip norm yet, so remove it here',
+        path: ['privacy', key],
+        message: 'differential privacy (clipping, noise, accounting) is available in simulations (geofed simulate) only; networked runs do not apply it yet, so remove it here',
       });
     }
     if (c.quorum > (c.clientsPerRound ?? Infinity)) {

@@ -54,6 +54,10 @@ export function setupMethod({ method, classifier: settings, numClasses, seed, pr
           rank: { varianceFraction: method.geometry.varianceFraction },
           maxRank: method.geometry.maxRank,
           seed,
+          // Central DP: the geometry service adds the noise to the pooled statistics it releases.
+          ...(privacy?.noiseMultiplier !== undefined && privacy.clipNorm !== undefined
+            ? { dp: { noiseMultiplier: privacy.noiseMultiplier, clipNorm: privacy.clipNorm } }
+            : {}),
         },
         refreshEvery: method.refreshEvery,
         classifierBytes: classifier ? classifier.weights.length * 4 : 0,

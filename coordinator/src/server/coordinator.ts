@@ -17,6 +17,10 @@ import type { CoordinatorConfig } from '../config/coordinatorConfig.ts';
 import { RoundEngine, type RoundRecord } from '../engine/roundEngine.ts';
 import { setupMethod } from '../methods/methodSetup.ts';
 import { createStrategy } from '../strategies/index.ts';
+import { DashboardFeed } from '../dashboard/dashboardFeed.ts';
+import { dashboardState } from '../dashboard/dashboardState.ts';
+import { PoolObserver } from '../dashboard/poolObserver.ts';
+import { dashboardToken } from '../dashboard/dashboardToken.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, weightsChecksum } from '../checkpoint/checkpoint.ts';
 import { createAuthenticator } from './auth.ts';
 import { browserDemoRoutes } from './browserDemo.ts';
@@ -114,6 +118,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     });
   }
   const auth = createAuthenticator(config.auth);
+  const operatorToken = dashboardToken(config.dashboard);
   const tls = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
 
   await initBackend(config.backend === 'auto' ? undefined : config.backend);
@@ -152,9 +157,10 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     model.setWeights(weights);
     return evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
   };
+  const observer = new PoolObserver();
   const engine = new RoundEngine({
     strategy,
-    pool,
+    pool: observer.observe(pool),
     initialWeights,
     train: setup.train(config.local),
     method,
@@ -198,7 +204,15 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     history,
   });
 
-  const routes: Route[] = [coreRoutes(status, metrics.registry)];
+  const dashboard = new DashboardFeed(
+    () =>
+      dashboardState(
+        { ...status(), title: `coordinator: ${setup.plan.name} (${strategy.name}) on ${dataset.name}`, classNames: dataset.classNames, config },
+        observer,
+      ),
+    { token: operatorToken },
+  );
+  const routes: Route[] = [coreRoutes(status, metrics.registry), dashboard.route()];
   if (config.browserDemo.samples > 0) routes.push(browserDemoRoutes(dataset, config.browserDemo.samples, auth));
   const handler = requestHandler(routes, log);
   const http: HttpServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
@@ -303,6 +317,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     async close() {
       stop.abort(new GeoFedError('the coordinator is shutting down'));
       pool.shutdown();
+      dashboard.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       model.dispose();
     },

@@ -31,6 +31,7 @@ test('secure aggregation and embedding clipping are refused over the network wit
     () => parseCoordinatorConfig(minimal, '/', ['secureAggregation.enabled=true']),
     /secureAggregation.enabled: secure aggregation is available in simulations \(geofed simulate\) only/,
   );
-  assert.throws(() => parseCoordinatorConfig(minimal, '/', ['privacy.clipNorm=5']), /privacy.clipNorm: embedding clipping is available in simulations/);
+  assert.throws(() => parseCoordinatorConfig(minimal, '/', ['privacy.clipNorm=5']), /privacy.clipNorm: differential privacy \(clipping, noise, accounting\) is available in simulations/);
+  assert.throws(() => parseCoordinatorConfig(minimal, '/', ['privacy.dpFedAvg.clipNorm=1', 'privacy.dpFedAvg.noiseMultiplier=1']), /privacy.dpFedAvg: differential privacy/);
   assert.equal(parseCoordinatorConfig(minimal, '/', ['secureAggregation.enabled=false']).secureAggregation.enabled, false);
 });

@@ -95,6 +95,8 @@ export function buildResult(run: SimulationRun): SimulationResult {
       personalizedAccuracy: Number(rounds.at(-1)?.personalizedAccuracy ?? Number.NaN),
       ...(run.personalization ? { fineTunedPersonalizedAccuracy: run.personalization.accuracy } : {}),
       ...finalRepresentation(rounds.at(-1)),
+      // Privacy spent by the whole run (null when some release carried no noise).
+      ...(rounds.at(-1)?.epsilon !== undefined ? { epsilon: Number(rounds.at(-1)!.epsilon) } : {}),
     },
     ...(run.personalization ? { personalization: run.personalization } : {}),
   };

@@ -14,7 +14,8 @@ import { createStrategy } from '@geofed/coordinator/strategies/index';
 import { RoundEngine, type RoundRecord } from '@geofed/coordinator/engine/roundEngine';
 import { setupMethod } from '@geofed/coordinator/methods/methodSetup';
 import type { ClientPool } from '@geofed/coordinator/engine/clientPool';
-import { secureAggregationFor } from '@geofed/coordinator/secagg/secureAggregationPool';
+import { aggregationFor } from '@geofed/coordinator/secagg/aggregatingPool';
+import { RunAccountant } from '@geofed/shared/privacy/runAccountant';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
@@ -28,6 +29,8 @@ export interface SimulationHooks {
   onRound?(record: RoundRecord, totalRounds: number): void;
   /** Called once the data, partition and model are ready, before round 1. */
   onReady?(info: { dataset: Dataset; clients: readonly VirtualClient[]; backend: BackendInfo; threads: number }): void;
+  /** Lets an observer (the live dashboard) watch the engine's client pool; returns the pool the engine uses. */
+  observePool?(pool: ClientPool): ClientPool;
 }
 
 export interface SimulationRun {
@@ -99,13 +102,15 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
   const threads = threadCount(config, clients.length);
   const strategy = createStrategy(config.strategy);
-  const secureAggregation = secureAggregationFor({
-    settings: config.secureAggregation,
+  const aggregation = aggregationFor({
+    secureAggregation: config.secureAggregation,
+    dpFedAvg: config.privacy.dpFedAvg,
     strategy,
     plan,
     maxSamples: Math.max(...clients.map((c) => c.indices.length)),
     numClasses: dataset.numClasses,
     embeddingDim: model.embeddingDim,
+    seed: config.seed,
     payloadBytes: (_task, clientId) => method.taskPayload().bytes + (method.bytesFor?.(clientId) ?? 0),
   });
 
@@ -126,7 +131,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
         )
       : undefined;
   const pool: ClientPool & { close?(): Promise<void> } = workers ?? new InProcessPool(model, dataset.train, clients);
-  const roundPool = secureAggregation ? secureAggregation(pool) : pool;
+  const roundPool = aggregation ? aggregation(pool) : pool;
 
   const evaluateHere = (weights: WeightList) => {
     model.setWeights(weights);
@@ -134,7 +139,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   };
   const engine = new RoundEngine({
     strategy,
-    pool: roundPool,
+    pool: hooks.observePool?.(roundPool) ?? roundPool,
     initialWeights,
     train: setup.train(config.local),
     method,
@@ -155,12 +160,19 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
     batchSize: config.evaluation.batchSize,
   });
 
+  const accountant = RunAccountant.for(config.privacy, {
+    collectStatistics: plan.collectStatistics,
+    refreshEvery: config.method.refreshEvery,
+    q: config.mode === 'centralized' ? 1 : Math.min(1, Math.max(config.minClientsPerRound, Math.round(config.fractionPerRound * clients.length)) / clients.length),
+  });
   hooks.onReady?.({ dataset, clients, backend, threads });
   const rounds: RoundRecord[] = [];
   let personalization: FineTunedPersonalization | undefined;
   try {
     for (let r = 0; r < config.rounds; r++) {
+      if (accountant?.wouldExceedTarget(engine.round + 1)) break;
       const record = await engine.runRound();
+      if (accountant) record.epsilon = accountant.completeRound(record.round);
       if (representationDue(config.evaluation.representation, record.round, config.rounds)) {
         Object.assign(record, scoreRepresentation(engine.globalWeights));
       }

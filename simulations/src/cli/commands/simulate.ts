@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { logger } from '@geofed/shared/log';
-import { loadSimulationConfig } from '../../config/simulationConfig.ts';
+import { GeoFedError } from '@geofed/shared/errors';
+import { logger, type Logger } from '@geofed/shared/log';
+import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
 import { partitionProgress } from '../partitionProgress.ts';
 import { roundProgress } from '../roundProgress.ts';
 
@@ -15,17 +16,20 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
-    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean }) => {
+    .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`)
+    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; dashboard?: true | string }) => {
       const config = loadSimulationConfig(opts.config, opts.set);
+      const log = logger('simulate');
+      const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard, log);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
       const { buildResult, writeResult } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
-      const log = logger('simulate');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
         onPartitionProgress: partitionProgress('geofed simulate'),
-        onReady: ({ dataset, clients, backend, threads }) =>
+        onReady: (info) => {
+          const { dataset, clients, backend, threads } = info;
           log.info(
             {
               dataset: dataset.name,
@@ -40,8 +44,14 @@ export function register(program: Command): void {
               threads,
             },
             'simulation starts',
-          ),
-        onRound: (record, total) => progress.update(record, total),
+          );
+          dashboard?.hooks.onReady(info);
+        },
+        onRound: (record, total) => {
+          progress.update(record, total);
+          dashboard?.hooks.onRound(record);
+        },
+        ...(dashboard ? { observePool: dashboard.hooks.observePool } : {}),
       }).finally(() => progress.stop());
       const result = buildResult(run);
       const file = writeResult(opts.out, result);
@@ -66,5 +76,25 @@ export function register(program: Command): void {
             : '') +
           `wrote ${file} and ${pictures.join(', ')}\n`,
       );
+      if (dashboard) {
+        dashboard.finish();
+        log.info({ url: dashboard.url }, 'the dashboard stays up until Ctrl-C');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await dashboard.close();
+      }
     });
+}
+
+const DEFAULT_DASHBOARD_PORT = 8090;
+
+async function openDashboard(config: SimulationConfig, flag: true | string, log: Logger) {
+  const port = flag === true ? DEFAULT_DASHBOARD_PORT : Number(flag);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GeoFedError(`--dashboard: "${String(flag)}" is not a port number (0 to 65535)`);
+  const { simulationDashboard } = await import('../simulationDashboard.ts');
+  const dashboard = await simulationDashboard(config, port);
+  log.info({ url: dashboard.url }, 'live dashboard');
+  return dashboard;
 }
