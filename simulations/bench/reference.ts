@@ -1,10 +1,11 @@
 /**
- * npm run bench:reference [-- --seeds 0,1,2 --rounds 20 --methods fedavg,fedetf --parallel 6 --resume]
+ * npm run bench:reference [-- --seeds 0,1,2 --rounds 20 --methods fedavg,fedetf --parallel 6 --resume --geofed-csv FILE]
  * GeoFed against an independent PyTorch implementation of the same protocol (reference_torch.py), both started from
  * the same partition (GeoFed's Dir(0.1) split of Fashion-MNIST, exported as the JSON `partition.scheme: file` reads)
  * and the same initial weights (GeoFed's seeded initialisation, exported as a safetensors weights file). Prints and
  * writes results/reference.md (accuracy mean of rounds 16-20, mean ± std over seeds, side by side) and
- * results/reference.csv (every round of every run).
+ * results/reference.csv (every round of every run). With `--geofed-csv FILE`, GeoFed's curves are read from a
+ * bench:geometry per-round CSV (its runs of this very config and seeds) instead of being trained again.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -89,6 +90,19 @@ const pm = (values: number[]) => {
   return `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)}`;
 };
 
+/** GeoFed's per-round accuracies for one method and seed from a bench:geometry CSV (`method,seed,round1,...` in %). */
+function geofedFromCsv(file: string, method: string, seed: number): Curve {
+  const row = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(','))
+    .find(([m, s]) => m === method && Number(s) === seed);
+  if (!row) throw new Error(`${file} has no row for ${method} seed ${seed}; run bench:geometry for it or drop --geofed-csv`);
+  const accuracies = row.slice(2, 2 + args.rounds).map(Number);
+  if (accuracies.length < args.rounds) throw new Error(`${file}: ${method} seed ${seed} has ${accuracies.length} rounds, expected ${args.rounds}`);
+  return { rounds: accuracies.map((a, i) => ({ round: i + 1, testAccuracy: a / 100 })) };
+}
+
 /** Runs `jobs` with at most `limit` at a time, keeping their order in the result. */
 async function inParallel<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
   const results = new Array<T>(jobs.length);
@@ -105,12 +119,15 @@ async function inParallel<T>(jobs: Array<() => Promise<T>>, limit: number): Prom
 
 await initBackend('cpu');
 /** `--parallel N`: method-seed pairs run at once (each pair is a GeoFed and a PyTorch process, side by side). */
-const parallel = Number(process.argv[process.argv.indexOf('--parallel') + 1] ?? 1) || 1;
+const flag = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const parallel = Number(flag('--parallel') ?? 1) || 1;
+const geofedCsv = flag('--geofed-csv');
 const pairs = methods.flatMap((method) => args.seeds.map((seed) => ({ method, seed })));
 const finished = await inParallel(
   pairs.map(({ method, seed }) => () => {
     const overrides = [`method.name=${method}`, `rounds=${args.rounds}`, 'evaluation.representation.enabled=true'];
-    return Promise.all([runInChild({ label: `geofed ${method}`, config: CONFIG, overrides }, seed, args.cache), torchRun(method, seed, args.cache)]);
+    const geofed = geofedCsv ? Promise.resolve(geofedFromCsv(geofedCsv, method, seed)) : runInChild({ label: `geofed ${method}`, config: CONFIG, overrides }, seed, args.cache);
+    return Promise.all([geofed, torchRun(method, seed, args.cache)]);
   }),
   parallel,
 );
