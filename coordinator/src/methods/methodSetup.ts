@@ -55,7 +55,7 @@ export function setupMethod({ method, classifier: settings, numClasses, seed, pr
           maxRank: method.geometry.maxRank,
           seed,
           // Central DP: the geometry service adds the noise to the pooled statistics it releases.
-          ...(privacy?.noiseMultiplier !== undefined && privacy.clipNorm !== undefined
+          ...(privacy?.mode !== 'distributed' && privacy?.noiseMultiplier !== undefined && privacy.clipNorm !== undefined
             ? { dp: { noiseMultiplier: privacy.noiseMultiplier, clipNorm: privacy.clipNorm } }
             : {}),
         },

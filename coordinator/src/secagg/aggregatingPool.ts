@@ -17,12 +17,12 @@ import { GeoFedError } from '@geofed/shared/errors';
 import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
 import { validateStats, type EmbeddingStats } from '@geofed/shared/geometry/stats';
 import { Rng } from '@geofed/shared/math/rng';
-import type { DpFedAvgSettings } from '@geofed/shared/privacy/config';
+import type { DpFedAvgSettings, PrivacySettings } from '@geofed/shared/privacy/config';
 import { roundThreshold, type SecureAggregationSettings } from '@geofed/shared/secagg/config';
 import { FixedPointLayout } from '@geofed/shared/secagg/fixedPoint';
 import type { SegmentSpec } from '@geofed/shared/secagg/fixedPoint';
 import { secureSumInProcess } from '@geofed/shared/secagg/inProcess';
-import { packStats, statsSegments, unpackStats } from '@geofed/shared/secagg/statsLayout';
+import { packStats, STATS_SEGMENTS, statsSegments, unpackStats } from '@geofed/shared/secagg/statsLayout';
 import type { WeightList } from '@geofed/shared/tensor/weights';
 import type { ClientOutcome, ClientPool, DispatchOptions } from '../engine/clientPool.ts';
 
@@ -33,6 +33,12 @@ export interface AggregatingPoolOptions {
   /** Sum under secure aggregation; absent: the server adds the (clipped) updates in the clear. */
   readonly secure?: SecureAggregationSettings;
   readonly dpFedAvg?: DpFedAvgSettings;
+  /**
+   * Distributed DP (under secure aggregation only): each of the round's m clients adds N(0, T^2 / m) to what it
+   * sends, T being the noise std the server would add centrally, so the sum carries noise of std T and nobody sees
+   * it without. statsNoiseMultiplier is privacy.noiseMultiplier for the class statistics.
+   */
+  readonly distributed?: { readonly statsNoiseMultiplier: number | undefined };
   /** Most training samples any client holds: bounds n_k, and with it the fixed-point ranges. */
   readonly maxSamples: number;
   /** Set when clients report class statistics; clipNorm (needed under secure aggregation) bounds each embedding. */
@@ -44,6 +50,8 @@ export interface AggregatingPoolOptions {
 }
 
 const SEGMENT = { update: 'update', weight: 'weight' } as const;
+/** A client's noise share stays within this many standard deviations but with probability below 1e-15. */
+const NOISE_MARGIN_STDS = 8;
 
 export class AggregatingPool implements ClientPool {
   readonly measuresPayloadBytes = true;
@@ -75,7 +83,9 @@ export class AggregatingPool implements ClientPool {
     const values = new Map<string, Record<string, ArrayLike<number>>>();
     for (const t of trained) {
       try {
-        values.set(t.update.clientId, this.segmentValues(task.weights, t.update));
+        const own = this.segmentValues(task.weights, t.update);
+        if (this.options.distributed) this.addNoiseShare(own, task.round, t.update.clientId, trained.length);
+        values.set(t.update.clientId, own);
       } catch (e) {
         yield refuse(t, (e as Error).message);
       }
@@ -94,7 +104,7 @@ export class AggregatingPool implements ClientPool {
   private async secureSum(task: RoundTask, values: Map<string, Record<string, ArrayLike<number>>>): Promise<{ sums: Sums; included: readonly string[]; bytesUp: number; bytesDown: number }> {
     const settings = this.options.secure!;
     if (values.size < 2) throw new GeoFedError(`round ${task.round}: secure aggregation needs at least 2 clients, only ${values.size} reported`);
-    const layout = this.layout(task.weights, settings, values.size);
+    const layout = this.layout(task.weights, settings, values.size, values.size);
     const inputs = new Map<string, Uint32Array>();
     for (const [id, v] of values) inputs.set(id, layout.encode(v));
     const threshold = roundThreshold(settings, values.size);
@@ -108,16 +118,48 @@ export class AggregatingPool implements ClientPool {
     return { sums: layout.decode(secure.sum), included: secure.survivors, bytesUp: secure.bytesUp, bytesDown: secure.bytesDown };
   }
 
-  private layout(global: WeightList, settings: SecureAggregationSettings, clients: number): FixedPointLayout {
+  private layout(global: WeightList, settings: SecureAggregationSettings, clients: number, noiseShares: number): FixedPointLayout {
     const { maxSamples, statistics, dpFedAvg } = this.options;
     const parameters = global.reduce((n, t) => n + t.length, 0);
+    const stds = this.noiseShareStds(noiseShares);
+    const margin = (segment: string) => NOISE_MARGIN_STDS * (stds[segment] ?? 0);
     const segments: SegmentSpec[] = [
       // A clipped update has every coordinate within S; otherwise each moves at most updateBound, times n_k.
-      { name: SEGMENT.update, length: parameters, bound: dpFedAvg ? dpFedAvg.clipNorm : maxSamples * settings.updateBound },
+      { name: SEGMENT.update, length: parameters, bound: (dpFedAvg ? dpFedAvg.clipNorm : maxSamples * settings.updateBound) + margin(SEGMENT.update) },
       { name: SEGMENT.weight, length: 1, bound: dpFedAvg ? 1 : maxSamples },
     ];
-    if (statistics) segments.push(...statsSegments(statistics.numClasses, statistics.dim, { maxCount: maxSamples, maxNorm: statistics.clipNorm! }));
+    if (statistics) {
+      const specs = statsSegments(statistics.numClasses, statistics.dim, { maxCount: maxSamples, maxNorm: statistics.clipNorm! });
+      segments.push(...specs.map((s) => ({ ...s, bound: s.bound + margin(s.name) })));
+    }
     return new FixedPointLayout(segments, clients);
+  }
+
+  /** Per segment, the std of one client's noise share when `shares` clients each add one (distributed DP). */
+  private noiseShareStds(shares: number): Record<string, number> {
+    const { distributed, dpFedAvg, statistics } = this.options;
+    if (!distributed) return {};
+    const perShare = 1 / Math.sqrt(shares);
+    const stds: Record<string, number> = {};
+    if (dpFedAvg) stds[SEGMENT.update] = dpFedAvg.noiseMultiplier * dpFedAvg.clipNorm * perShare;
+    const sigma = distributed.statsNoiseMultiplier;
+    if (statistics && sigma !== undefined) {
+      const c = statistics.clipNorm!;
+      stds[STATS_SEGMENTS.counts] = sigma * perShare;
+      stds[STATS_SEGMENTS.sums] = sigma * c * perShare;
+      stds[STATS_SEGMENTS.outer] = sigma * c * c * perShare;
+    }
+    return stds;
+  }
+
+  /** The client's side of distributed DP: its share of the noise, seeded by run, round and client. */
+  private addNoiseShare(values: Record<string, ArrayLike<number>>, round: number, clientId: string, shares: number): void {
+    const rng = new Rng(`dp-share:${this.options.seed}:${round}:${clientId}`);
+    for (const [segment, std] of Object.entries(this.noiseShareStds(shares))) {
+      const noisy = Float64Array.from(values[segment]!);
+      for (let i = 0; i < noisy.length; i++) noisy[i]! += std * rng.normal();
+      values[segment] = noisy;
+    }
   }
 
   /** What one client contributes to the sums (its own side of the protocol): weighted update, weight, statistics. */
@@ -154,7 +196,7 @@ export class AggregatingPool implements ClientPool {
     const totalWeight = sums[SEGMENT.weight]![0]!;
     const update = sums[SEGMENT.update]!;
     const { dpFedAvg, statistics } = this.options;
-    if (dpFedAvg) {
+    if (dpFedAvg && !this.options.distributed) {
       // Central noise on the sum: std z S, S being what one client can move it by.
       const rng = new Rng(`dp-fedavg:${this.options.seed}:${task.round}`);
       const std = dpFedAvg.noiseMultiplier * dpFedAvg.clipNorm;
@@ -230,7 +272,7 @@ function withinClipBounds(stats: EmbeddingStats, clipNorm: number): EmbeddingSta
 
 export interface AggregationSetup {
   readonly secureAggregation: SecureAggregationSettings;
-  readonly dpFedAvg: DpFedAvgSettings | undefined;
+  readonly privacy: PrivacySettings;
   readonly strategy: { name: string; needsAllUpdates: boolean };
   readonly plan: MethodPlan;
   readonly maxSamples: number;
@@ -246,7 +288,14 @@ export interface AggregationSetup {
  */
 export function aggregationFor(setup: AggregationSetup): ((pool: ClientPool) => ClientPool) | undefined {
   const secure = setup.secureAggregation.enabled;
-  if (!secure && !setup.dpFedAvg) return undefined;
+  const { dpFedAvg, mode } = setup.privacy;
+  if (mode === 'distributed' && !secure) {
+    throw new GeoFedError('privacy.mode=distributed has each client add a share of the noise, which only secure aggregation keeps hidden', {
+      remedy: 'set secureAggregation.enabled=true, or privacy.mode=central',
+      code: 'DISTRIBUTED_DP_NEEDS_SECAGG',
+    });
+  }
+  if (!secure && !dpFedAvg) return undefined;
   const feature = secure ? 'secure aggregation' : 'DP-FedAvg';
   if (setup.strategy.needsAllUpdates) {
     throw new GeoFedError(`strategy ${setup.strategy.name} needs every client's individual update, which ${feature} hides from the server`, {
@@ -264,7 +313,8 @@ export function aggregationFor(setup: AggregationSetup): ((pool: ClientPool) => 
   return (pool) =>
     new AggregatingPool(pool, {
       ...(secure ? { secure: setup.secureAggregation } : {}),
-      ...(setup.dpFedAvg ? { dpFedAvg: setup.dpFedAvg } : {}),
+      ...(dpFedAvg ? { dpFedAvg } : {}),
+      ...(mode === 'distributed' ? { distributed: { statsNoiseMultiplier: setup.privacy.noiseMultiplier } } : {}),
       maxSamples: setup.maxSamples,
       ...(collectStatistics ? { statistics: { numClasses: setup.numClasses, dim: setup.embeddingDim, clipNorm } } : {}),
       seed: setup.seed,

@@ -17,6 +17,7 @@ export type DpFedAvgSettings = z.infer<typeof dpFedAvgSchema>;
  *   so one sample changes a count by 1, a sum by clipNorm and a second moment by clipNorm^2.
  * - noiseMultiplier: Gaussian noise on the pooled statistics, std noiseMultiplier times those sensitivities.
  * - dpFedAvg: update clipping and noise for the weights.
+ * - mode: who adds the noise: the server to the sums (central), or each client a share under secure aggregation.
  * - delta, targetEpsilon: the accountant reports epsilon at delta every round; a run stops before a round that
  *   would take it past targetEpsilon.
  */
@@ -25,6 +26,8 @@ export const privacySchema = z
     clipNorm: z.number().positive().optional(),
     noiseMultiplier: z.number().positive().optional(),
     dpFedAvg: dpFedAvgSchema.optional(),
+    /** central: the server adds the noise to the sums; distributed: each client adds its share (secure aggregation). */
+    mode: z.enum(['central', 'distributed']).default('central'),
     delta: z.number().gt(0).lt(1).default(1e-5),
     targetEpsilon: z.number().positive().optional(),
   })

@@ -104,7 +104,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   const strategy = createStrategy(config.strategy);
   const aggregation = aggregationFor({
     secureAggregation: config.secureAggregation,
-    dpFedAvg: config.privacy.dpFedAvg,
+    privacy: config.privacy,
     strategy,
     plan,
     maxSamples: Math.max(...clients.map((c) => c.indices.length)),

@@ -51,6 +51,8 @@ export class SweepProducer {
           // Finished jobs stay: they are what makes a second submission a no-op and what `jobs status` lists.
           removeOnComplete: false,
           removeOnFail: false,
+          // The workers log one line per round; a very long run keeps its latest lines only.
+          keepLogs: 1000,
         },
       })),
     );

@@ -63,6 +63,11 @@ export class SweepWorker {
         signal: stop ? AbortSignal.any([stop, cancel.signal]) : cancel.signal,
         onRound(progress) {
           job.updateProgress(progress).catch((e: unknown) => log.warn({ job: job.id, err: e }, 'progress not recorded'));
+          // The job's log (shown by `geofed jobs ui`): one line per round, kept short.
+          const accuracy = Number.isFinite(progress.testAccuracy) ? `${(100 * progress.testAccuracy).toFixed(2)}%` : 'n/a';
+          job
+            .log(`attempt ${job.attemptsStarted}, round ${progress.round}/${progress.rounds}: test accuracy ${accuracy}`)
+            .catch((e: unknown) => log.warn({ job: job.id, err: e }, 'log line not recorded'));
           cancellations
             .isCancelled(job.data.sweep)
             .then((cancelled) => cancelled && cancel.abort(`sweep ${job.data.sweep} was cancelled`))

@@ -60,3 +60,17 @@ test('privacy settings that cannot work are refused before the run', async () =>
   assert.throws(() => config(['privacy.noiseMultiplier=1']), /noiseMultiplier: needs privacy.clipNorm/);
   await assert.rejects(runSimulation(config(['strategy.name=krum', 'privacy.dpFedAvg.clipNorm=1', 'privacy.dpFedAvg.noiseMultiplier=1'])), /strategy krum needs every client's individual update, which DP-FedAvg hides/);
 });
+
+test('distributed DP: clients add noise shares under secure aggregation, the coordinator adds none, epsilon as in central mode', async () => {
+  const secure = ['method.name=geofed', 'rounds=2', 'secureAggregation.enabled=true', 'secureAggregation.threshold=3'];
+  const exact = await runSimulation(config([...secure, 'privacy.clipNorm=5']));
+  const distributed = buildResult(await runSimulation(config([...secure, ...DP, 'privacy.mode=distributed'])));
+  const central = buildResult(await runSimulation(config(['method.name=geofed', 'rounds=2', ...DP])));
+  assert.deepEqual(distributed.rounds.map((r) => r.epsilon), central.rounds.map((r) => r.epsilon));
+  const run = await runSimulation(config([...secure, ...DP, 'privacy.mode=distributed']));
+  assert.equal(run.geometry?.noise, null, 'the coordinator added no noise of its own');
+  const moved = run.geometry!.classes.some((c, k) => c.prototype.some((v, i) => Math.abs(v - exact.geometry!.classes[k]!.prototype[i]!) > 1e-3));
+  assert.ok(moved, 'the pooled statistics carry the clients\' noise');
+  assert.deepEqual(distributed.rounds.map((r) => r.testAccuracy), buildResult(run).rounds.map((r) => r.testAccuracy), 'noise shares are seeded');
+  await assert.rejects(runSimulation(config(['method.name=fedavg', ...DP, 'privacy.mode=distributed'])), /privacy.mode=distributed .* only secure aggregation keeps hidden/);
+});

@@ -8,7 +8,7 @@ import { schedulerSettings, type SchedulerSettings } from '../../scheduler/setti
 import { describePoint, isSweepId, loadSweep } from '../../scheduler/sweep.ts';
 import type { StatusReport } from '../../scheduler/sweepStatus.ts';
 import { textTable } from '../../scheduler/tables.ts';
-import { positiveInteger } from '../options.ts';
+import { portNumber, positiveInteger } from '../options.ts';
 
 interface Scheduler {
   settings: SchedulerSettings;
@@ -122,6 +122,30 @@ export function register(program: Command): void {
             `${report.text}wrote ${report.files.join(', ')}\n`,
         );
       });
+    });
+
+  jobs
+    .command('ui')
+    .description('a web board of the sweep queue (Bull Board): jobs by state, attempts, log lines and results; retry and remove jobs')
+    .option('--port <port>', 'port to serve on (0 picks a free one)', portNumber, 3000)
+    .option('--host <host>', 'address to serve on (the board can retry and remove jobs: keep it on loopback or behind a proxy)', '127.0.0.1')
+    .action(async (opts: { port: number; host: string }) => {
+      const { connectRedis } = await import('../../scheduler/redisConnection.ts');
+      const { openQueue } = await import('../../scheduler/schedulerQueue.ts');
+      const { startQueueBoard } = await import('../../scheduler/queueBoard.ts');
+      const settings = schedulerSettings();
+      // The board stays up for hours: it reconnects to a restarted Redis like a worker does.
+      const redis = await connectRedis(settings.redisUrl, 'worker');
+      const queue = openQueue(redis, settings.prefix);
+      const board = await startQueueBoard(queue, opts.port, opts.host);
+      process.stdout.write(`geofed jobs ui: the sweep queue (prefix ${settings.prefix}) at ${board.url} — Ctrl-C stops it\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await board.close();
+      await queue.close();
+      redis.disconnect();
     });
 
   jobs

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { GeoFedError } from '@geofed/shared/errors';
 import { logger, type Logger } from '@geofed/shared/log';
 import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
 import { partitionProgress } from '../partitionProgress.ts';
+import { portNumber } from '../options.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -16,8 +16,8 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
-    .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`)
-    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; dashboard?: true | string }) => {
+    .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`, portNumber)
+    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; dashboard?: true | number }) => {
       const config = loadSimulationConfig(opts.config, opts.set);
       const log = logger('simulate');
       const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard, log);
@@ -90,9 +90,8 @@ export function register(program: Command): void {
 
 const DEFAULT_DASHBOARD_PORT = 8090;
 
-async function openDashboard(config: SimulationConfig, flag: true | string, log: Logger) {
-  const port = flag === true ? DEFAULT_DASHBOARD_PORT : Number(flag);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GeoFedError(`--dashboard: "${String(flag)}" is not a port number (0 to 65535)`);
+async function openDashboard(config: SimulationConfig, flag: true | number, log: Logger) {
+  const port = flag === true ? DEFAULT_DASHBOARD_PORT : flag;
   const { simulationDashboard } = await import('../simulationDashboard.ts');
   const dashboard = await simulationDashboard(config, port);
   log.info({ url: dashboard.url }, 'live dashboard');
