@@ -14,6 +14,8 @@ import { logger } from '@geofed/shared/log';
 import { Rng } from '@geofed/shared/math/rng';
 import { describeIssues } from '@geofed/shared/config/describeIssues';
 import { classShape } from './classShape.ts';
+import { poolContributions, type Contribution } from './robustPooling.ts';
+import { clientStatsProblem } from './statsChecks.ts';
 import { addPrivacyNoise, noiseScales } from './privacyNoise.ts';
 
 const log = logger('geometry');
@@ -33,6 +35,14 @@ export const geometryOptionsSchema = z.strictObject({
   dp: z.strictObject({ noiseMultiplier: z.number().positive(), clipNorm: z.number().positive() }).optional(),
   /** Seeds the privacy noise. */
   seed: z.int().default(0),
+  /** How client statistics are combined (see PoolingRule); the robust rules keep each client's copy until release. */
+  pooling: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('sum') }),
+      z.strictObject({ kind: z.literal('trimmed'), fraction: z.number().gt(0).lt(0.5) }),
+      z.strictObject({ kind: z.literal('median-of-means'), groups: z.int().min(2) }),
+    ])
+    .default({ kind: 'sum' }),
 });
 
 export type GeometryOptionsInput = z.input<typeof geometryOptionsSchema>;
@@ -45,6 +55,8 @@ export interface GeometryServiceState {
   readonly options: GeometryOptions;
   readonly pool: EmbeddingStats;
   readonly contributors: string[];
+  /** Each contributor's statistics, kept only under a robust pooling rule. */
+  readonly contributions?: Contribution[];
   /** Noisy releases made so far; release r draws its noise from a stream derived from (seed, r). */
   readonly releases: number;
 }
@@ -58,6 +70,8 @@ export class GeometryService {
   readonly options: GeometryOptions;
   private pool: EmbeddingStats;
   private readonly contributorIds = new Set<string>();
+  // Under a robust pooling rule: every contribution, combined at release (a rule needs them all at once).
+  private contributions: Contribution[] = [];
   private releases = 0;
 
   constructor(options: GeometryOptionsInput) {
@@ -78,6 +92,11 @@ export class GeometryService {
     if (!check.ok) throw new Error(`geometry checkpoint is corrupt: ${check.reason}`);
     service.pool = cloneStats(check.stats);
     for (const id of state.contributors) service.contributorIds.add(id);
+    for (const c of state.contributions ?? []) {
+      const kept = validateStats(c.stats, service.options);
+      if (!kept.ok) throw new Error(`geometry checkpoint is corrupt: client ${c.clientId}: ${kept.reason}`);
+      service.contributions.push({ clientId: c.clientId, stats: cloneStats(kept.stats) });
+    }
     service.releases = state.releases;
     return service;
   }
@@ -87,12 +106,16 @@ export class GeometryService {
       options: this.options,
       pool: cloneStats(this.pool),
       contributors: [...this.contributorIds],
+      ...(this.robust ? { contributions: this.contributions.map((c) => ({ clientId: c.clientId, stats: cloneStats(c.stats) })) } : {}),
       releases: this.releases,
     };
   }
 
-  /** Adds one client's statistics to the pool, or says why not (the pool is then untouched). */
-  submit(clientId: string, message: unknown): SubmitResult {
+  /**
+   * Adds one client's statistics to the pool, or says why not (the pool is then untouched). `numSamples`, the
+   * count the client's model update claims, must equal its class counts' total.
+   */
+  submit(clientId: string, message: unknown, numSamples?: number): SubmitResult {
     const reject = (reason: string): SubmitResult => {
       log.warn({ clientId, reason }, 'geometry statistics rejected');
       return { accepted: false, reason };
@@ -100,9 +123,10 @@ export class GeometryService {
     if (this.contributorIds.has(clientId)) return reject(`client ${clientId} already contributed to this pool`);
     const check = validateStats(message, this.options);
     if (!check.ok) return reject(check.reason);
-    const clipProblem = this.options.dp && unclippedClass(check.stats, this.options.dp.clipNorm);
-    if (clipProblem) return reject(clipProblem);
+    const problem = clientStatsProblem(check.stats, { numSamples, clipNorm: this.options.dp?.clipNorm });
+    if (problem !== undefined) return reject(problem);
     this.pool = mergeStats(this.pool, check.stats);
+    if (this.robust) this.contributions.push({ clientId, stats: cloneStats(check.stats) });
     this.contributorIds.add(clientId);
     return { accepted: true };
   }
@@ -111,16 +135,21 @@ export class GeometryService {
     return [...this.contributorIds];
   }
 
-  /** The exact pooled sums (a copy). */
+  /** The pooled statistics (a copy): the exact sums, or what the robust pooling rule makes of the contributions. */
   pooled(): EmbeddingStats {
-    return cloneStats(this.pool);
+    const { pooling, numClasses, dim } = this.options;
+    return this.robust ? poolContributions(this.contributions, pooling, numClasses, dim) : cloneStats(this.pool);
   }
 
-  /** The pooled sums as released: with fresh privacy noise when it is configured. */
+  /** The pooled statistics as released: with fresh privacy noise when it is configured. */
   release(): PooledRelease {
     if (!this.options.dp) return { stats: this.pooled(), noise: null };
     const rng = new Rng(`geometry-noise:${this.options.seed}:${this.releases++}`);
-    return { stats: addPrivacyNoise(this.pool, this.options.dp, rng), noise: noiseScales(this.options.dp) };
+    return { stats: addPrivacyNoise(this.pooled(), this.options.dp, rng), noise: noiseScales(this.options.dp) };
+  }
+
+  private get robust(): boolean {
+    return this.options.pooling.kind !== 'sum';
   }
 
   /** Computes the shared geometry from the current pool. Each call with privacy on is a new noisy release. */
@@ -155,19 +184,7 @@ export class GeometryService {
   /** Starts an empty pool (after a refresh, when embeddings have moved). */
   reset(): void {
     this.pool = createStats(this.options.numClasses, this.options.dim);
+    this.contributions = [];
     this.contributorIds.clear();
   }
-}
-
-/** With privacy noise on, every embedding must have norm <= clipNorm, so trace(S) <= n clipNorm^2. */
-function unclippedClass(stats: EmbeddingStats, clipNorm: number): string | undefined {
-  const d = stats.dim;
-  for (const c of stats.classes) {
-    let trace = 0;
-    for (let i = 0; i < d; i++) trace += c.outer[i * d + i]!;
-    if (trace > c.count * clipNorm ** 2 * (1 + 1e-9)) {
-      return `class ${c.label}: mean squared embedding norm ${(trace / c.count).toPrecision(4)} exceeds clipNorm^2 = ${clipNorm ** 2} (clip embeddings before computing statistics)`;
-    }
-  }
-  return undefined;
 }

@@ -13,6 +13,11 @@ export interface GeometryMethodOptions {
   refreshEvery: number;
   /** Bytes of the fixed classifier, sent once to each client with its first task. */
   classifierBytes: number;
+  /**
+   * Whether an update's numSamples is the number of samples behind its statistics, so that their class counts
+   * must add up to it. Not under DP-FedAvg, where the aggregate's numSamples counts clients.
+   */
+  numSamplesCountsSamples: boolean;
 }
 
 interface State {
@@ -59,7 +64,7 @@ export class GeometryMethod implements ServerMethod {
   absorb(update: ClientUpdate): void {
     const stats = update.payload?.stats;
     if (!this.options.plan.collectStatistics || stats === undefined) return;
-    const result = this.service.submit(update.clientId, stats);
+    const result = this.service.submit(update.clientId, stats, this.options.numSamplesCountsSamples ? update.numSamples : undefined);
     if (!result.accepted) log.warn({ clientId: update.clientId, reason: result.reason }, 'statistics not pooled');
   }
 

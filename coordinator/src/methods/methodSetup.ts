@@ -3,6 +3,7 @@ import { resolveMethod, type ClassifierSettings, type MethodPlan, type MethodSet
 import { buildFixedClassifier, type FixedClassifier } from '@geofed/shared/math/classifiers/index';
 import { headFor, type HeadSpec } from '@geofed/shared/models/geoModel';
 import type { PrivacySettings } from '@geofed/shared/privacy/config';
+import type { PoolingRule } from '../geometry/robustPooling.ts';
 import { GeometryMethod } from './geometryMethod.ts';
 
 /** FedProx's proximal weight when the method is fedprox and local.proximalMu is not set (design.md section 2). */
@@ -54,6 +55,7 @@ export function setupMethod({ method, classifier: settings, numClasses, seed, pr
           rank: { varianceFraction: method.geometry.varianceFraction },
           maxRank: method.geometry.maxRank,
           seed,
+          pooling: poolingRule(method.geometry),
           // Central DP: the geometry service adds the noise to the pooled statistics it releases.
           ...(privacy?.mode !== 'distributed' && privacy?.noiseMultiplier !== undefined && privacy.clipNorm !== undefined
             ? { dp: { noiseMultiplier: privacy.noiseMultiplier, clipNorm: privacy.clipNorm } }
@@ -61,6 +63,18 @@ export function setupMethod({ method, classifier: settings, numClasses, seed, pr
         },
         refreshEvery: method.refreshEvery,
         classifierBytes: classifier ? classifier.weights.length * 4 : 0,
+        numSamplesCountsSamples: privacy?.dpFedAvg === undefined,
       }),
   };
+}
+
+function poolingRule(geometry: MethodSettings['geometry']): PoolingRule {
+  switch (geometry.pooling) {
+    case 'sum':
+      return { kind: 'sum' };
+    case 'trimmed':
+      return { kind: 'trimmed', fraction: geometry.trimFraction };
+    case 'median-of-means':
+      return { kind: 'median-of-means', groups: geometry.groups };
+  }
 }

@@ -1,3 +1,4 @@
+import { median } from '@geofed/shared/math/median';
 import { cloneWeights, type WeightList } from '@geofed/shared/tensor/weights';
 import type { ClientUpdate, Verdict } from './types.ts';
 
@@ -26,12 +27,6 @@ export function updateNorm(weights: WeightList, global: WeightList): number {
     }
   }
   return Math.sqrt(sum);
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** global + factor (weights - global), as fresh float32 tensors (the client's arrays are left alone). */

@@ -37,9 +37,18 @@ export const methodSchema = z
         maxRank: z.number().int().positive().default(64),
         /** Classes pooled from fewer samples are withheld. */
         minCount: z.number().int().positive().default(10),
+        /**
+         * How the coordinator combines client statistics: `sum` (exact), or a rule robust to poisoned statistics,
+         * `trimmed` (drops the `trimFraction` of contributors per class whose mean or spread stands out) or
+         * `median-of-means` (over `groups` groups of clients). Robust rules need individual statistics, so they
+         * do nothing under secure aggregation.
+         */
+        pooling: z.enum(['sum', 'trimmed', 'median-of-means']).default('sum'),
+        trimFraction: z.number().gt(0).lt(0.5).default(0.2),
+        groups: z.number().int().min(2).default(5),
       })
       .strict()
-      .default({ varianceFraction: 0.95, maxRank: 64, minCount: 10 }),
+      .prefault({}),
   })
   .strict();
 
