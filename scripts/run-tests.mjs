@@ -29,6 +29,7 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit' },
+  // The tests are about the sources: every geofed process they start runs them too, never an older dist/ build.
+  { cwd: root, stdio: 'inherit', env: { ...process.env, GEOFED_FROM_SOURCE: '1' } },
 );
 process.exit(result.status ?? 1);

@@ -4,7 +4,8 @@
  * Usage: node --import tsx simulations/bench/computeWorkload.ts <backend> <model,...>
  */
 import * as tf from '@tensorflow/tfjs';
-import { describeBackend, initBackend, type BackendInfo, type BackendName } from '@geofed/shared/tf/backend';
+import { describeBackend, initBackend, type BackendInfo } from '@geofed/shared/tf/backend';
+import type { BackendName } from '@geofed/shared/tf/backendNames';
 import { Rng } from '@geofed/shared/math/rng';
 import { isGeoFedError } from '@geofed/shared/errors';
 

@@ -1,7 +1,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { io } from 'socket.io-client';
 import { logger } from '@geofed/shared/log';
-import type { BackendName } from '@geofed/shared/tf/backend';
+import type { BackendName } from '@geofed/shared/tf/backendNames';
 import type { Encoding } from '@geofed/shared/wire/messages';
 import { EdgeSession, type EdgeEvent } from './session.ts';
 import { echoWorker } from './echoWorker.ts';

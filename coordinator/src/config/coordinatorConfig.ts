@@ -5,7 +5,7 @@ import { classifierSchema, methodSchema } from '@geofed/shared/config/method';
 import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/load';
 import { datasetSpecSchema } from '@geofed/shared/data/registry';
 import { modelSpecInput } from '@geofed/shared/models/modelSpec';
-import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
+import { BACKEND_NAMES } from '@geofed/shared/tf/backendNames';
 import { MIN_FRAME_BYTES } from '@geofed/shared/wire/framing';
 import { privacySchema } from '@geofed/shared/privacy/config';
 import { secureAggregationSchema } from '@geofed/shared/secagg/config';

@@ -7,10 +7,7 @@ import { describeIssues } from './describeIssues.ts';
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new GeoFedError(`invalid ${what}: ${describeIssues(result.error)}`, {
-      remedy: 'fix the named keys (see the README for every key and its default)',
-      code: 'INVALID_CONFIG',
-    });
+    throw new GeoFedError(`invalid ${what}: ${describeIssues(result.error, { input: value, schema })}`, { code: 'INVALID_CONFIG' });
   }
   return result.data;
 }

@@ -70,10 +70,21 @@ export function fashionMnistCacheDir(env: NodeJS.ProcessEnv = process.env): stri
   return join(base, 'geofed', 'fashion-mnist');
 }
 
-/** Where we look, in order: $GEOFED_DATA_DIR (itself, then its fashion-mnist/), the user cache, the system copy. */
+/**
+ * Where we look, in order: $GEOFED_DATA_DIR (itself, then its fashion-mnist/), the user cache, the system copy.
+ * A GEOFED_DATA_DIR that does not exist is a mistake to report, not a folder to skip quietly.
+ */
 export function fashionMnistSearchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const dirs: string[] = [];
-  if (env.GEOFED_DATA_DIR) dirs.push(env.GEOFED_DATA_DIR, join(env.GEOFED_DATA_DIR, 'fashion-mnist'));
+  if (env.GEOFED_DATA_DIR) {
+    if (!existsSync(env.GEOFED_DATA_DIR)) {
+      throw new GeoFedError(`GEOFED_DATA_DIR: ${env.GEOFED_DATA_DIR} does not exist`, {
+        remedy: 'point it at a folder holding the Fashion-MNIST files (or their fashion-mnist/ folder), or unset it',
+        code: 'BAD_DATA_DIR',
+      });
+    }
+    dirs.push(env.GEOFED_DATA_DIR, join(env.GEOFED_DATA_DIR, 'fashion-mnist'));
+  }
   dirs.push(fashionMnistCacheDir(env), FASHION_MNIST_SYSTEM_DIR);
   return dirs.map((d) => resolve(d));
 }

@@ -6,5 +6,5 @@ import { GeoFedError } from '../errors.ts';
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new GeoFedError(`invalid ${what}: ${describeIssues(result.error)}`, { code: 'BAD_CONFIG' });
+  throw new GeoFedError(`invalid ${what}: ${describeIssues(result.error, { input, schema })}`, { code: 'BAD_CONFIG' });
 }

@@ -17,10 +17,7 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { GeoFedError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { registerGeofedWasmKernels } from './wasmKernels/index.ts';
-
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'wasm-stock';
-
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu', 'wasm-stock'];
+import { BACKEND_NAMES, type BackendName } from './backendNames.ts';
 
 export interface BackendInfo {
   /** What GeoFed asked for; `wasm-stock` is the wasm backend without GeoFed's kernels. */

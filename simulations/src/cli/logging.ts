@@ -1,4 +1,3 @@
-import { pino, destination, stdTimeFunctions } from 'pino';
 import { GeoFedError } from '@geofed/shared/errors';
 import { setLogSink, type LogSink } from '@geofed/shared/log';
 
@@ -15,20 +14,21 @@ export function parseLogFormat(text: string, source = 'GEOFED_LOG_FORMAT'): LogF
   throw new GeoFedError(`${source}: unknown log format '${text}'`, { remedy: `use one of ${LOG_FORMATS.join(', ')}` });
 }
 
-function jsonSink(): LogSink {
-  // The seam filters by level already; pino only serialises (errors included) and writes synchronously, so the
-  // last lines before an exit are not lost.
+async function jsonSink(): Promise<LogSink> {
+  // Loaded only for JSON logs, so that human-facing commands start without it. The seam filters by level already;
+  // pino only serialises (errors included) and writes synchronously, so the last lines before an exit are not lost.
+  const { pino, destination, stdTimeFunctions } = await import('pino');
   const out = pino({ level: 'debug', base: { pid: process.pid }, timestamp: stdTimeFunctions.isoTime }, destination({ fd: 2, sync: true }));
   return ({ level, fields, message }) => out[level](fields, message);
 }
 
-export function configureLogging(format: LogFormat): void {
+export async function configureLogging(format: LogFormat): Promise<void> {
   process.env.GEOFED_LOG_FORMAT = format;
-  if (format === 'json') setLogSink(jsonSink());
+  if (format === 'json') setLogSink(await jsonSink());
 }
 
 /** For process entry points other than the CLI's main (they inherit the format through the environment). */
-export function configureLoggingFromEnv(): void {
+export async function configureLoggingFromEnv(): Promise<void> {
   const text = process.env.GEOFED_LOG_FORMAT;
-  if (text) configureLogging(parseLogFormat(text));
+  if (text) await configureLogging(parseLogFormat(text));
 }

@@ -7,7 +7,7 @@ import { datasetSpecSchema } from '@geofed/shared/data/registry';
 import { modelSpecInput } from '@geofed/shared/models/modelSpec';
 import { partitionSpecSchema } from '@geofed/shared/partition/index';
 import { representationSettingsSchema } from '@geofed/shared/representation/settings';
-import { BACKEND_NAMES } from '@geofed/shared/tf/backend';
+import { BACKEND_NAMES } from '@geofed/shared/tf/backendNames';
 import { privacySchema } from '@geofed/shared/privacy/config';
 import { secureAggregationSchema } from '@geofed/shared/secagg/config';
 import { strategySpecSchema } from '@geofed/coordinator/strategies/index';

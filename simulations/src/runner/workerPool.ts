@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { RoundTask } from '@geofed/shared/federation/task';
 import { batchRanges, combineEvaluations, type Evaluation, type EvaluationPart } from '@geofed/shared/models/evaluate';
 import type { WeightList } from '@geofed/shared/tensor/weights';
-import { startTsWorker } from '@geofed/shared/runtime/tsRuntime';
+import { siblingModule, startModuleWorker } from '@geofed/shared/runtime/tsRuntime';
 import type { ClientOutcome, ClientPool } from '@geofed/coordinator/engine/clientPool';
 import { outcomeOf } from './virtualClients.ts';
 import type { FromWorker, ToWorker, WorkerSetup } from './workerProtocol.ts';
@@ -22,7 +22,7 @@ export class WorkerPool implements ClientPool {
 
   static async start(setup: WorkerSetup, threads: number): Promise<WorkerPool> {
     const workers = Array.from({ length: threads }, () =>
-      startTsWorker(new URL('./simulationWorker.ts', import.meta.url), { workerData: setup }),
+      startModuleWorker(siblingModule('./simulationWorker', import.meta.url), { workerData: setup }),
     );
     await Promise.all(
       workers.map(

@@ -3,7 +3,7 @@ import type { ClientUpdate, RoundTask } from '@geofed/shared/federation/task';
 import type { EvaluationPart } from '@geofed/shared/models/evaluate';
 import type { HeadSpec } from '@geofed/shared/models/geoModel';
 import type { ModelSpec } from '@geofed/shared/models/modelSpec';
-import type { BackendName } from '@geofed/shared/tf/backend';
+import type { BackendName } from '@geofed/shared/tf/backendNames';
 import type { WeightList } from '@geofed/shared/tensor/weights';
 import type { VirtualClient } from './virtualClients.ts';
 

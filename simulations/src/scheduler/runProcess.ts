@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UnrecoverableError } from 'bullmq';
-import { tsLoaderArgs } from '@geofed/shared/runtime/tsRuntime';
+import { execArgvFor, siblingModule } from '@geofed/shared/runtime/tsRuntime';
 import type { SimulationConfig } from '../config/simulationConfig.ts';
 import type { SimulationResult } from '../report/result.ts';
 import type { RunProgress } from './jobData.ts';
@@ -26,8 +26,9 @@ export interface RunProcessHooks {
  */
 export function runInChildProcess(config: SimulationConfig, hooks: RunProcessHooks): Promise<SimulationResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./runProcessEntry.ts', import.meta.url)), [], {
-      execArgv: tsLoaderArgs(),
+    const entry = siblingModule('./runProcessEntry', import.meta.url);
+    const child = fork(fileURLToPath(entry), [], {
+      execArgv: execArgvFor(entry),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let outcome: Exclude<FromRunProcess, { type: 'round' }> | undefined;

@@ -10,7 +10,6 @@ import { runSimulation } from '../runner/simulation.ts';
 import { buildResult } from '../report/result.ts';
 import type { FromRunProcess } from './runProcess.ts';
 
-configureLoggingFromEnv();
 const worker = process.ppid;
 
 function send(message: FromRunProcess): Promise<void> {
@@ -21,6 +20,7 @@ function send(message: FromRunProcess): Promise<void> {
 process.on('SIGINT', () => {});
 
 process.once('message', async ({ config }: { config: SimulationConfig }) => {
+  await configureLoggingFromEnv();
   try {
     const run = await runSimulation(config, {
       onRound(record, rounds) {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { datasetAvailability } from '@geofed/shared/data/registry';
 import { GEOFED_VERSION } from '@geofed/shared/version';
 
@@ -41,6 +40,7 @@ async function backendCheck(): Promise<Check> {
 }
 
 async function redisCheck(url: string): Promise<Check> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
