@@ -42,6 +42,29 @@ const grid: Row[] = METHODS.flatMap(({ name, mechanisms }) =>
   }),
 ).filter((r) => !args.only || args.only.split(',').some((o) => r.label.includes(o.trim())));
 
+/** Rewritten after every row, so an interrupted benchmark keeps what it measured. */
+function writeTable(rows: readonly string[], done: boolean): string {
+  const table = [
+    '# bench:privacy',
+    '',
+    `Command: \`npm run bench:privacy -- ${process.argv.slice(2).join(' ')}\``,
+    `Date: ${new Date().toISOString().slice(0, 10)}; seeds ${args.seeds.join(', ')}; Node ${process.version}; ${cpus()[0]?.model ?? 'cpu'} x ${cpus().length}; ` +
+      `load average ${loadavg()[0]!.toFixed(0)} at the end (shared machine).`,
+    `Fashion-MNIST, MLP 784-200-200-10, 10 clients Dir(0.1), all clients every round (q = 1), ${args.rounds} rounds, 1 local epoch, batch 32, SGD lr 0.05; ` +
+      `delta = ${DELTA}; DP-FedAvg update clip S = ${UPDATE_CLIP}; geofed embedding clip C = ${EMBEDDING_CLIP}. ` +
+      'sigma: the effective noise multiplier per mechanism the accountant calibrated for the target (geofed: weights and statistics each; the ' +
+      'statistics\' count, sum and second moment get sqrt(3) sigma over their own sensitivity). Accuracy: last round, mean ± std over seeds.',
+    '',
+    '| method | target ε | σ | ε reached (seed 0) | rounds | accuracy % |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  mkdirSync(new URL('./results/', import.meta.url).pathname, { recursive: true });
+  writeFileSync(RESULTS, done ? table : `${table}\n(interrupted: rows not yet measured are missing)\n`);
+  return table;
+}
+
 const rows: string[] = [];
 for (const run of grid) {
   const results = [];
@@ -52,24 +75,7 @@ for (const run of grid) {
     `${reached[0] === undefined ? '∞ (no noise)' : Number(reached[0]).toFixed(2)} | ${results[0]!.rounds.length} | ${pctPm(results.map((r) => r.final.testAccuracy))} |`;
   rows.push(row);
   process.stdout.write(`${row}\n`);
+  writeTable(rows, false);
 }
 
-const table = [
-  '# bench:privacy',
-  '',
-  `Command: \`npm run bench:privacy -- ${process.argv.slice(2).join(' ')}\``,
-  `Date: ${new Date().toISOString().slice(0, 10)}; seeds ${args.seeds.join(', ')}; Node ${process.version}; ${cpus()[0]?.model ?? 'cpu'} x ${cpus().length}; ` +
-    `load average ${loadavg()[0]!.toFixed(0)} at the end (shared machine).`,
-  `Fashion-MNIST, MLP 784-200-200-10, 10 clients Dir(0.1), all clients every round (q = 1), ${args.rounds} rounds, 1 local epoch, batch 32, SGD lr 0.05; ` +
-    `delta = ${DELTA}; DP-FedAvg update clip S = ${UPDATE_CLIP}; geofed embedding clip C = ${EMBEDDING_CLIP}. ` +
-    'sigma: the effective noise multiplier per mechanism the accountant calibrated for the target (geofed: weights and statistics each; the ' +
-    'statistics\' count, sum and second moment get sqrt(3) sigma over their own sensitivity). Accuracy: last round, mean ± std over seeds.',
-  '',
-  '| method | target ε | σ | ε reached (seed 0) | rounds | accuracy % |',
-  '|---|---|---|---|---|---|',
-  ...rows,
-  '',
-].join('\n');
-mkdirSync(new URL('./results/', import.meta.url).pathname, { recursive: true });
-writeFileSync(RESULTS, table);
-process.stdout.write(`\n${table}`);
+process.stdout.write(`\n${writeTable(rows, true)}`);

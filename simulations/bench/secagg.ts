@@ -31,6 +31,29 @@ const PAYLOADS = [
 ];
 const MiB = 1024 * 1024;
 
+/** Rewritten after every row, so an interrupted benchmark keeps what it measured. */
+function writeTable(rows: readonly string[], done: boolean): string {
+  const table = [
+    '# bench:secagg',
+    '',
+    `Command: \`npm run bench:secagg -- ${process.argv.slice(2).join(' ')}\``,
+    `Date: ${new Date().toISOString().slice(0, 10)}; Node ${process.version}; ${cpus()[0]?.model ?? 'cpu'} x ${cpus().length}; ` +
+      `load average ${loadavg()[0]!.toFixed(0)} at the end: the machine was shared by several busy processes, so times are inflated and noisy.`,
+    `One round of the in-process protocol (simulation path), ${reps} repetition(s); threshold = ceil(2n/3); the dropouts send keys and shares, ` +
+      'mask, and never deliver their masked input, so the server reconstructs their pairwise masks. Client time is per client (sequential ' +
+      'in one process); server time covers routing, summing and unmasking. Bytes are payload bytes (keys, sealed shares, masked vectors, ' +
+      'revealed shares) per client; "plain up" is what the same client uploads without secure aggregation. The networked path is not implemented.',
+    '',
+    '| clients | payload | dropout | client s | server s | up MiB/client | down MiB/client | plain up MiB/client |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  mkdirSync(new URL('./results/', import.meta.url).pathname, { recursive: true });
+  writeFileSync(RESULTS, done ? table : `${table}\n(interrupted: rows not yet measured are missing)\n`);
+  return table;
+}
+
 const rows: string[] = [];
 for (const n of clientCounts) {
   for (const payload of PAYLOADS) {
@@ -56,26 +79,9 @@ for (const n of clientCounts) {
         `${(up / n / MiB).toFixed(2)} | ${(down / n / MiB).toFixed(3)} | ${(payload.plainBytes / MiB).toFixed(2)} |`;
       rows.push(row);
       process.stdout.write(`${row}\n`);
+      writeTable(rows, false);
     }
   }
 }
 
-const table = [
-  '# bench:secagg',
-  '',
-  `Command: \`npm run bench:secagg -- ${process.argv.slice(2).join(' ')}\``,
-  `Date: ${new Date().toISOString().slice(0, 10)}; Node ${process.version}; ${cpus()[0]?.model ?? 'cpu'} x ${cpus().length}; ` +
-    `load average ${loadavg()[0]!.toFixed(0)} at the end: the machine was shared by several busy processes, so times are inflated and noisy.`,
-  `One round of the in-process protocol (simulation path), ${reps} repetition(s); threshold = ceil(2n/3); the dropouts send keys and shares, ` +
-    'mask, and never deliver their masked input, so the server reconstructs their pairwise masks. Client time is per client (sequential ' +
-    'in one process); server time covers routing, summing and unmasking. Bytes are payload bytes (keys, sealed shares, masked vectors, ' +
-    'revealed shares) per client; "plain up" is what the same client uploads without secure aggregation. The networked path is not implemented.',
-  '',
-  '| clients | payload | dropout | client s | server s | up MiB/client | down MiB/client | plain up MiB/client |',
-  '|---|---|---|---|---|---|---|---|',
-  ...rows,
-  '',
-].join('\n');
-mkdirSync(new URL('./results/', import.meta.url).pathname, { recursive: true });
-writeFileSync(RESULTS, table);
-process.stdout.write(`\n${table}`);
+process.stdout.write(`\n${writeTable(rows, true)}`);

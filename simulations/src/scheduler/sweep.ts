@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { GeoFedError, isGeoFedError } from '@geofed/shared/errors';
@@ -10,7 +11,7 @@ const SWEEP_ID = /^[A-Za-z0-9_-]+$/;
 
 const sweepFileSchema = z
   .object({
-    /** The sweep id; defaults to the file name without its extension. */
+    /** The sweep id (`--name` overrides it); defaults to the file name without its extension. */
     name: z.string().regex(SWEEP_ID, 'use only letters, digits, _ and -').optional(),
     /** A simulation config, relative to the sweep file or absolute. */
     base: z.string().min(1),
@@ -35,6 +36,8 @@ export interface SweepRun {
 export interface Sweep {
   id: string;
   file: string;
+  /** Hash of the run keys: two sweeps with the same runs are the same sweep, whatever their files look like. */
+  fingerprint: string;
   gridKeys: string[];
   runs: SweepRun[];
 }
@@ -75,15 +78,28 @@ function defaultSweepId(file: string): string {
   return basename(file, extname(file)).replace(/[^A-Za-z0-9_-]+/g, '-') || 'sweep';
 }
 
+/** Files a run reads besides the data set's own folder: each must exist before the sweep is queued. */
+function inputFiles(config: SimulationConfig): Array<[string, string]> {
+  const files: Array<[string, string]> = [];
+  if (config.init) files.push(['init', config.init]);
+  if (config.partition.scheme === 'file') files.push(['partition.file', config.partition.file]);
+  if (config.dataset.name === 'embeddings') {
+    const d = config.dataset;
+    files.push(['dataset.trainFeatures', d.trainFeatures], ['dataset.trainLabels', d.trainLabels], ['dataset.testFeatures', d.testFeatures], ['dataset.testLabels', d.testLabels]);
+  }
+  return files;
+}
+
 /**
  * Expands a parsed sweep file into resolved, validated runs. Any invalid run makes the whole sweep invalid, so a
  * sweep is enqueued entirely or not at all. Grid points that resolve to the same config are one run.
  */
-export function expandSweep(raw: unknown, file: string): Sweep {
+export function expandSweep(raw: unknown, file: string, name?: string): Sweep {
   const spec = validate(sweepFileSchema, raw, `sweep file ${file}`);
+  if (name !== undefined && !isSweepId(name)) throw new GeoFedError(`--name "${name}" is not a sweep name`, { remedy: 'use only letters, digits, _ and -' });
   const basePath = isAbsolute(spec.base) ? spec.base : resolve(dirname(resolve(file)), spec.base);
   const base = readYamlFile(basePath, `base config of sweep ${file}`);
-  const id = spec.name ?? defaultSweepId(file);
+  const id = name ?? spec.name ?? defaultSweepId(file);
   const runs = new Map<string, SweepRun>();
   for (const point of gridPoints(spec.grid)) {
     // JSON is valid YAML, so applyOverrides reads each value back exactly as the sweep file gave it.
@@ -98,14 +114,25 @@ export function expandSweep(raw: unknown, file: string): Sweep {
         code: e.code,
       });
     }
+    // A missing input would only fail at a worker, after the sweep was queued: refuse the sweep now instead.
+    for (const [key, path] of inputFiles(config)) {
+      if (!existsSync(path)) {
+        throw new GeoFedError(`sweep ${file}, run ${describePoint(point)}: ${key} ${path} does not exist`, {
+          remedy: 'fix the path (relative paths are taken from the base config\'s folder) or create the file before submitting',
+        });
+      }
+    }
     const key = configKey(config);
     if (!runs.has(key)) runs.set(key, { key, jobId: jobIdOf(id, key), index: runs.size, point, config });
   }
-  return { id, file: resolve(file), gridKeys: Object.keys(spec.grid), runs: [...runs.values()] };
+  const keys = [...runs.keys()].sort();
+  const fingerprint = createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 16);
+  return { id, file: resolve(file), fingerprint, gridKeys: Object.keys(spec.grid), runs: [...runs.values()] };
 }
 
-export function loadSweep(file: string): Sweep {
-  return expandSweep(readYamlFile(file, 'sweep file'), file);
+/** `name` (from --name) wins over the file's `name:`, which wins over the file name. */
+export function loadSweep(file: string, name?: string): Sweep {
+  return expandSweep(readYamlFile(file, 'sweep file'), file, name);
 }
 
 export function isSweepId(value: string): boolean {

@@ -2,6 +2,7 @@ import type { Cancellations } from './cancellations.ts';
 import type { SimulationJobData } from './jobData.ts';
 import { inSweep, type SimulationQueue } from './schedulerQueue.ts';
 import type { Sweep } from './sweep.ts';
+import type { SweepRegistry } from './sweepRegistry.ts';
 
 export interface SubmitOptions {
   /** Runs per job before it counts as failed (a crashed run is retried). */
@@ -32,10 +33,12 @@ export class SweepProducer {
   constructor(
     private readonly queue: SimulationQueue,
     private readonly cancellations: Cancellations,
+    private readonly registry: SweepRegistry,
   ) {}
 
   /** Job ids come from the resolved configs, so submitting a sweep again adds nothing that is already there. */
   async submit(sweep: Sweep, options: SubmitOptions): Promise<SubmitOutcome> {
+    await this.registry.claim(sweep);
     await this.cancellations.lift(sweep.id);
     const states = await Promise.all(sweep.runs.map((run) => this.queue.getJobState(run.jobId)));
     const fresh = sweep.runs.filter((_, i) => states[i] === 'unknown');

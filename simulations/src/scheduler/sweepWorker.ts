@@ -8,11 +8,12 @@ import { parseSimulationConfig, type SimulationConfig } from '../config/simulati
 import { writeResult } from '../report/result.ts';
 import { Cancellations } from './cancellations.ts';
 import type { SimulationJobData } from './jobData.ts';
-import { connectRedis } from './redisConnection.ts';
+import { connectRedis, displayUrl } from './redisConnection.ts';
 import { ResultStore } from './resultStore.ts';
 import { runInChildProcess } from './runProcess.ts';
 import { summarizeRun, type RunSummary } from './runSummary.ts';
 import { QUEUE_NAME, type SchedulerSettings } from './settings.ts';
+import { SweepRegistry } from './sweepRegistry.ts';
 
 export interface SweepWorkerOptions {
   /** Jobs run at the same time, each in its own child process. */
@@ -30,6 +31,11 @@ type SimulationJob = Job<SimulationJobData, RunSummary>;
 const MAX_STALLED = 2;
 
 const log = logger('worker');
+
+/** How often a worker checks that Redis still holds the queue it serves (and at every reconnection). */
+const STATE_CHECK_MS = 10_000;
+/** Longest a stop with Redis unreachable waits for BullMQ to let go; the run processes are gone by then. */
+const FORCED_STOP_MS = 2000;
 
 /** A config a worker cannot run fails for good: retrying would fail the same way. */
 function jobConfig(job: SimulationJob): SimulationConfig {
@@ -49,16 +55,23 @@ export class SweepWorker {
   private constructor(
     private readonly worker: Worker<SimulationJobData, RunSummary>,
     private readonly redis: Redis,
+    /** One per running job: aborting it kills the job's run process. */
+    private readonly runs: Set<AbortController>,
+    private readonly stateWatch: ReturnType<typeof setInterval>,
   ) {}
 
   static async start(settings: SchedulerSettings, options: SweepWorkerOptions): Promise<SweepWorker> {
     const redis = await connectRedis(settings.redisUrl, 'worker');
     const cancellations = new Cancellations(redis, settings.prefix);
     const results = new ResultStore(redis, settings.prefix);
+    const registry = new SweepRegistry(redis, settings.prefix);
+    const runs = new Set<AbortController>();
+    const name = `${hostname()}:${process.pid}`;
 
     const runJob = async (job: SimulationJob, _token?: string, stop?: AbortSignal): Promise<RunSummary> => {
       const config = jobConfig(job);
       const cancel = new AbortController();
+      runs.add(cancel);
       const result = await runInChildProcess(config, {
         signal: stop ? AbortSignal.any([stop, cancel.signal]) : cancel.signal,
         onRound(progress) {
@@ -73,7 +86,7 @@ export class SweepWorker {
             .then((cancelled) => cancelled && cancel.abort(`sweep ${job.data.sweep} was cancelled`))
             .catch((e: unknown) => log.warn({ job: job.id, err: e }, 'could not check for cancellation'));
         },
-      });
+      }).finally(() => runs.delete(cancel));
       const file = writeResult(join(settings.resultsDir, job.data.sweep, job.data.key), result);
       const summary = summarizeRun(job.data, result, hostname(), file);
       await results.save(summary);
@@ -84,7 +97,7 @@ export class SweepWorker {
     const worker = new Worker<SimulationJobData, RunSummary>(QUEUE_NAME, runJob, {
       connection: redis,
       prefix: settings.prefix,
-      name: `${hostname()}:${process.pid}`,
+      name,
       concurrency: options.concurrency,
       lockDuration: lockMs,
       stalledInterval: lockMs,
@@ -95,12 +108,47 @@ export class SweepWorker {
     worker.on('failed', (job, err) => log.warn({ job: job?.id, attempt: job?.attemptsMade, reason: err.message }, 'run failed'));
     worker.on('error', (err) => log.warn({ reason: err.message }, 'worker error (retrying)'));
     await worker.waitUntilReady();
-    return new SweepWorker(worker, redis);
+
+    // Redis restarted without persistence comes back empty: BullMQ carries on with an empty queue, so the
+    // worker compares the state id it knows with what Redis holds, records the loss and says so.
+    let stateId = await registry.stateId();
+    const watchState = async () => {
+      if ((await registry.currentStateId()) === stateId) return;
+      await registry.recordLoss(name);
+      stateId = await registry.stateId();
+      log.warn(
+        { redis: displayUrl(settings.redisUrl), prefix: settings.prefix },
+        'Redis lost the queue\'s state (restarted without persistence?): jobs queued or finished before are gone from it; ' +
+          'submit the sweeps again (result files on disk remain) and turn on Redis persistence (appendonly yes)',
+      );
+    };
+    const check = () => void watchState().catch((e: unknown) => log.warn({ err: e }, 'could not check the queue\'s state'));
+    redis.on('ready', check);
+    const stateWatch = setInterval(check, STATE_CHECK_MS);
+    stateWatch.unref();
+    return new SweepWorker(worker, redis, runs, stateWatch);
   }
 
-  /** Stops taking jobs and waits for the running ones. */
+  /** True when Redis answers: a graceful stop is possible. */
+  get redisReachable(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  /**
+   * Stops taking jobs. With Redis there, waits for the running jobs to finish and record their results. With Redis
+   * gone, nothing could be recorded and BullMQ would wait for it forever: the connection is dropped first (so no
+   * half-done bookkeeping reaches Redis later), then the run processes are killed. Their jobs stay active in Redis
+   * and are handed out again once their locks expire, so nothing is lost.
+   */
   async close(): Promise<void> {
-    await this.worker.close();
+    clearInterval(this.stateWatch);
+    if (this.redisReachable) {
+      await this.worker.close();
+      this.redis.disconnect();
+      return;
+    }
     this.redis.disconnect();
+    for (const run of this.runs) run.abort('the worker is stopping while Redis is unreachable');
+    await Promise.race([this.worker.close(true), new Promise((resolve) => setTimeout(resolve, FORCED_STOP_MS).unref())]);
   }
 }

@@ -10,6 +10,7 @@ import { connectRedis } from '../../src/scheduler/redisConnection.ts';
 import { openQueue, type SimulationQueue } from '../../src/scheduler/schedulerQueue.ts';
 import { loadSweep } from '../../src/scheduler/sweep.ts';
 import { SweepProducer, type SubmitOutcome } from '../../src/scheduler/sweepProducer.ts';
+import { SweepRegistry } from '../../src/scheduler/sweepRegistry.ts';
 import { SweepStatus, type StatusReport } from '../../src/scheduler/sweepStatus.ts';
 
 /**
@@ -124,7 +125,10 @@ export class Scenario {
   /** Submits in-process, as `geofed jobs submit` does. */
   async submit(file: string): Promise<SubmitOutcome> {
     const { redis, queue } = await this.redis();
-    return new SweepProducer(queue, new Cancellations(redis, this.prefix)).submit(loadSweep(file), { attempts: 3, backoffSeconds: 1 });
+    return new SweepProducer(queue, new Cancellations(redis, this.prefix), new SweepRegistry(redis, this.prefix)).submit(loadSweep(file), {
+      attempts: 3,
+      backoffSeconds: 1,
+    });
   }
 
   async status(sweep: string): Promise<StatusReport> {
@@ -214,14 +218,21 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A throwaway redis-server on a free port, without persistence, so a test can stop and start it. */
+/**
+ * A throwaway redis-server on a free port, so a test can stop and start it: without persistence, or with the
+ * append-only file (fsync on every write) in a folder of its own.
+ */
 export class ThrowawayRedis {
   private process: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'geofed-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly appendOnly: boolean,
+  ) {}
 
-  static async start(): Promise<ThrowawayRedis> {
-    const redis = new ThrowawayRedis(await freePort());
+  static async start({ appendOnly = false }: { appendOnly?: boolean } = {}): Promise<ThrowawayRedis> {
+    const redis = new ThrowawayRedis(await freePort(), appendOnly);
     await redis.restart();
     return redis;
   }
@@ -231,7 +242,8 @@ export class ThrowawayRedis {
   }
 
   async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const persistence = this.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', ...persistence], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;
@@ -247,7 +259,14 @@ export class ThrowawayRedis {
     );
   }
 
-  async stop(): Promise<void> {
-    if (this.process) await stopProcess(this.process, 'SIGTERM');
+  /** `SIGKILL` is Redis going away at once (a crash, a lost machine); the default stops it cleanly. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.process) await stopProcess(this.process, signal);
+  }
+
+  /** Stops it and removes its folder. */
+  async remove(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { GeoFedError } from '@geofed/shared/errors';
+import type { RunSummary } from '../../scheduler/runSummary.ts';
 import type { SimulationQueue } from '../../scheduler/schedulerQueue.ts';
 import { schedulerSettings, type SchedulerSettings } from '../../scheduler/settings.ts';
 import { describePoint, isSweepId, loadSweep } from '../../scheduler/sweep.ts';
 import type { StatusReport } from '../../scheduler/sweepStatus.ts';
+import type { QueueState } from '../../scheduler/sweepRegistry.ts';
 import { textTable } from '../../scheduler/tables.ts';
 import { portNumber, positiveInteger } from '../options.ts';
 
@@ -29,6 +31,22 @@ async function withScheduler<T>(use: (scheduler: Scheduler) => Promise<T>): Prom
     await queue.close();
     redis.disconnect();
   }
+}
+
+async function producerOf({ settings, redis, queue }: Scheduler) {
+  const { SweepProducer } = await import('../../scheduler/sweepProducer.ts');
+  const { Cancellations } = await import('../../scheduler/cancellations.ts');
+  const { SweepRegistry } = await import('../../scheduler/sweepRegistry.ts');
+  return new SweepProducer(queue, new Cancellations(redis, settings.prefix), new SweepRegistry(redis, settings.prefix));
+}
+
+/**
+ * The folder holding the sweep's runs (`<results>/<sweep>/<run>/result.json`, as the workers wrote them), so the
+ * sweep's tables land beside them; `fallback` when the runs were written on another machine.
+ */
+function sweepFolder(summaries: readonly RunSummary[], fallback: string): string {
+  const local = summaries.map((s) => dirname(dirname(s.resultFile))).find((dir) => existsSync(dir));
+  return local ?? fallback;
 }
 
 /** Commands take a sweep id or the sweep file itself. */
@@ -56,6 +74,24 @@ function statusText(report: StatusReport, sweep: string | undefined): string {
   return `${sweep ? `sweep ${sweep}` : 'all sweeps'}: ${counts}\n${rows.length > 0 ? textTable(headers, rows) : ''}`;
 }
 
+function queueStateText(queue: QueueState, prefix: string): string {
+  switch (queue.state) {
+    case 'ok':
+      return '';
+    case 'empty':
+      return (
+        `note: Redis holds no sweep queue under prefix ${prefix}: nothing was submitted yet, or Redis lost it ` +
+        '(restarted without persistence); submit the sweeps again\n'
+      );
+    case 'lost':
+      return (
+        `warning: Redis lost the queue's state (noticed by worker ${queue.noticedBy} at ${queue.noticedAt}; restarted without ` +
+        'persistence?): jobs queued or finished before are gone from it; submit the sweeps again (result files on disk remain) ' +
+        'and turn on Redis persistence (appendonly yes)\n'
+      );
+  }
+}
+
 export function register(program: Command): void {
   const jobs = program
     .command('jobs')
@@ -64,16 +100,15 @@ export function register(program: Command): void {
   jobs
     .command('submit')
     .description('queue one job per run of a sweep file (runs already queued or done are not queued again)')
-    .argument('<sweep>', 'sweep file (YAML with base: and grid:)')
+    .argument('<sweep>', 'sweep file (YAML with name:, base: and grid:)')
+    .option('--name <id>', 'the sweep id (default: the file\'s name:, else its file name); another sweep under a taken id is refused')
     .option('--attempts <n>', 'runs per job before it counts as failed (crashed runs are retried)', positiveInteger, 3)
     .option('--backoff <seconds>', 'delay before the first retry; doubles with every further one', positiveInteger, 10)
-    .action(async (file: string, opts: { attempts: number; backoff: number }) => {
-      // The whole sweep is validated before Redis is touched: an invalid sweep enqueues nothing.
-      const sweep = loadSweep(file);
-      const { SweepProducer } = await import('../../scheduler/sweepProducer.ts');
-      const { Cancellations } = await import('../../scheduler/cancellations.ts');
-      const outcome = await withScheduler(({ settings, redis, queue }) =>
-        new SweepProducer(queue, new Cancellations(redis, settings.prefix)).submit(sweep, {
+    .action(async (file: string, opts: { name?: string; attempts: number; backoff: number }) => {
+      // The whole sweep is validated (input files included) before Redis is touched: an invalid sweep enqueues nothing.
+      const sweep = loadSweep(file, opts.name);
+      const outcome = await withScheduler(async (scheduler) =>
+        (await producerOf(scheduler)).submit(sweep, {
           attempts: opts.attempts,
           backoffSeconds: opts.backoff,
         }),
@@ -92,15 +127,20 @@ export function register(program: Command): void {
     .action(async (arg: string | undefined, opts: { json?: boolean }) => {
       const sweep = arg === undefined ? undefined : sweepIdOf(arg);
       const { SweepStatus } = await import('../../scheduler/sweepStatus.ts');
-      const report = await withScheduler(({ queue }) => new SweepStatus(queue).report(sweep));
-      process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : statusText(report, sweep));
+      const { SweepRegistry } = await import('../../scheduler/sweepRegistry.ts');
+      const { report, queue, prefix } = await withScheduler(async ({ settings, redis, queue }) => ({
+        report: await new SweepStatus(queue).report(sweep),
+        queue: await new SweepRegistry(redis, settings.prefix).queueState(),
+        prefix: settings.prefix,
+      }));
+      process.stdout.write(opts.json ? `${JSON.stringify({ ...report, queue })}\n` : queueStateText(queue, prefix) + statusText(report, sweep));
     });
 
   jobs
     .command('results')
     .description('one table over the sweep (mean ± std over seeds), written with a comparison plot as Markdown, CSV and PNG')
     .argument('<sweep>', 'sweep id or file')
-    .option('--out <dir>', 'where the tables and plot go (default: <results folder>/<sweep>)')
+    .option('--out <dir>', 'where the tables and plot go (default: the sweep\'s folder, beside its runs\' result files)')
     .action(async (arg: string, opts: { out?: string }) => {
       const sweep = sweepIdOf(arg);
       const { ResultStore } = await import('../../scheduler/resultStore.ts');
@@ -114,7 +154,7 @@ export function register(program: Command): void {
           });
         }
         const status = await new SweepStatus(queue).report(sweep);
-        const report = await writeSweepReport(opts.out ?? join(settings.resultsDir, sweep), sweep, summaries);
+        const report = await writeSweepReport(opts.out ?? sweepFolder(summaries, join(settings.resultsDir, sweep)), sweep, summaries);
         const pending = status.waiting + status.active;
         process.stdout.write(
           `sweep ${sweep}: ${summaries.length} runs finished` +
@@ -154,11 +194,7 @@ export function register(program: Command): void {
     .argument('<sweep>', 'sweep id or file')
     .action(async (arg: string) => {
       const sweep = sweepIdOf(arg);
-      const { SweepProducer } = await import('../../scheduler/sweepProducer.ts');
-      const { Cancellations } = await import('../../scheduler/cancellations.ts');
-      const outcome = await withScheduler(({ settings, redis, queue }) =>
-        new SweepProducer(queue, new Cancellations(redis, settings.prefix)).cancel(sweep),
-      );
+      const outcome = await withScheduler(async (scheduler) => (await producerOf(scheduler)).cancel(sweep));
       process.stdout.write(
         `sweep ${sweep}: removed ${outcome.removed} queued jobs; ${outcome.stopping} running jobs are being stopped\n`,
       );

@@ -30,7 +30,11 @@ export function register(program: Command): void {
         const stop = () => {
           if (stopping) process.exit(130);
           stopping = true;
-          process.stderr.write('geofed worker: finishing running jobs (Ctrl-C again to stop now; they will be run again elsewhere)\n');
+          process.stderr.write(
+            worker.redisReachable
+              ? 'geofed worker: finishing running jobs (Ctrl-C again to stop now; they will be run again elsewhere)\n'
+              : 'geofed worker: Redis is unreachable: stopping the running jobs now; they stay queued and run again once Redis is back\n',
+          );
           worker
             .close()
             .catch((e: unknown) => process.stderr.write(`geofed worker: error while stopping: ${(e as Error).message}\n`))
@@ -39,5 +43,7 @@ export function register(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      // After a stop with Redis gone, a reconnecting BullMQ connection may linger and keep the process alive.
+      process.exit(0);
     });
 }
