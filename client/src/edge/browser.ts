@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { io } from 'socket.io-client';
 import type { DemoData } from '@geofed/shared/data/demoData';
+import { CLIENT_METHODS, CLIENT_MODEL_TYPES } from './capabilities.ts';
 import { shardFromDemoData } from './demoData.ts';
 import { EdgeSession, type EdgeEvent, type EdgeLog } from './session.ts';
 import { trainingWorker } from './workers.ts';
@@ -65,6 +66,8 @@ export async function startBrowserClient(options: BrowserClientOptions): Promise
       encodings: ['f32', 'f16', 'int8'],
       maxMessageBytes: 4 * 1024 * 1024,
       backend: tf.getBackend(),
+      methods: [...CLIENT_METHODS],
+      modelTypes: [...CLIENT_MODEL_TYPES],
       device: {
         runtime: 'browser',
         platform: navigator.platform,

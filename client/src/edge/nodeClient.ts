@@ -3,6 +3,7 @@ import { io } from 'socket.io-client';
 import { logger } from '@geofed/shared/log';
 import type { BackendName } from '@geofed/shared/tf/backendNames';
 import type { Encoding } from '@geofed/shared/wire/messages';
+import { CLIENT_METHODS, CLIENT_MODEL_TYPES } from './capabilities.ts';
 import { EdgeSession, type EdgeEvent } from './session.ts';
 import { echoWorker } from './echoWorker.ts';
 import type { EdgeWorker } from './session.ts';
@@ -23,6 +24,10 @@ export interface NodeClientOptions {
   /** Largest task accepted after reassembly. */
   readonly maxPayloadBytes?: number;
   readonly reconnectMaxMs?: number;
+  /** Stop after this long without a coordinator; 0 or unset: keep trying. */
+  readonly giveUpAfterMs?: number;
+  /** When the run ends, wait for the next one instead of stopping. */
+  readonly stayAfterRun?: boolean;
   /** PEM certificate(s) to trust for an https coordinator with a private CA or a self-signed certificate. */
   readonly ca?: string;
   readonly backend?: BackendName;
@@ -60,6 +65,8 @@ export async function startNodeClient(options: NodeClientOptions): Promise<EdgeS
       encodings: [...(options.encodings ?? ['f32', 'f16', 'int8'])],
       maxMessageBytes,
       backend,
+      methods: [...CLIENT_METHODS],
+      modelTypes: [...CLIENT_MODEL_TYPES],
       device: {
         runtime: 'node',
         platform: `${process.platform} ${process.arch}`,
@@ -71,6 +78,8 @@ export async function startNodeClient(options: NodeClientOptions): Promise<EdgeS
     maxPayloadBytes: options.maxPayloadBytes ?? 1024 * MiB,
     log,
     reconnectMaxMs,
+    ...(options.giveUpAfterMs !== undefined ? { giveUpAfterMs: options.giveUpAfterMs } : {}),
+    ...(options.stayAfterRun !== undefined ? { stayAfterRun: options.stayAfterRun } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   void session.start();

@@ -5,7 +5,7 @@ import type { WeightSpec } from '@geofed/shared/tensor/weights';
 import { encodeEnvelope, rejectCodeFor } from '@geofed/shared/wire/codec';
 import { isWireError } from '@geofed/shared/wire/errors';
 import { roundTaskFromWire, updateToWire, type ReceiverModel } from '@geofed/shared/wire/federation';
-import { FRAME_EVENT, FrameReader, framesOf } from '@geofed/shared/wire/framing';
+import { FRAME_EVENT, FrameReader, framesOf, HEARTBEAT_EVENT } from '@geofed/shared/wire/framing';
 import {
   PROTOCOL_VERSION,
   type Capabilities,
@@ -15,6 +15,7 @@ import {
   type EnvelopeOf,
   type Payload,
   type RejectCode,
+  type Verdict,
 } from '@geofed/shared/wire/messages';
 
 /**
@@ -46,10 +47,22 @@ export type EdgeEvent =
   | { type: 'joined'; uploadEncoding: Encoding }
   | { type: 'task'; round: number }
   | { type: 'trained'; round: number; numSamples: number; trainLoss?: number }
-  | { type: 'ack'; round: number; accepted: boolean; reason: string }
+  | { type: 'ack'; round: number; accepted: boolean; reason: string; verdict?: Verdict }
+  /** The trained update could not be encoded (e.g. a non-finite value): it was not sent. */
+  | { type: 'notSent'; round: number; reason: string }
   | { type: 'rejected'; code: RejectCode; reason: string }
   | { type: 'disconnected'; reason: string }
+  | { type: 'runEnded'; lastRound: number; reason: string }
   | { type: 'stopped'; reason: string };
+
+/**
+ * Why a session stopped for good: the run ended, the coordinator refused the client, no coordinator was reachable
+ * for `giveUpAfterMs`, or `stop()` was called.
+ */
+export interface EdgeStop {
+  readonly kind: 'ended' | 'refused' | 'unreachable' | 'stopped';
+  readonly reason: string;
+}
 
 export interface EdgeSessionOptions {
   readonly clientId: string;
@@ -66,6 +79,10 @@ export interface EdgeSessionOptions {
   readonly ackTimeoutMs?: number;
   /** Longest wait between reconnection attempts after the coordinator closed the connection. */
   readonly reconnectMaxMs?: number;
+  /** Stop after this long without a joined connection to a coordinator; 0 or unset: keep trying. */
+  readonly giveUpAfterMs?: number;
+  /** After the end of a run, wait for the next one (reconnect) instead of stopping. */
+  readonly stayAfterRun?: boolean;
 }
 
 /** How long a task may take when the coordinator set no deadline. */
@@ -77,8 +94,8 @@ class AckTimeout extends Error {
   }
 }
 
-/** Refusals after which retrying cannot help. */
-const FATAL_CODES: ReadonlySet<RejectCode> = new Set(['unauthorized', 'unsupported_version', 'unsupported']);
+/** A refused update is sent again at most this many times (each answer may ask for another try). */
+const MAX_UPLOAD_ATTEMPTS = 3;
 
 /** A trained update the coordinator has not acknowledged yet: encoded afresh for each attempt, so that between
  * attempts only the weights are held, not their encodings. */
@@ -93,6 +110,8 @@ interface PendingUpload {
   readonly update: ClientUpdate;
   readonly weightSpecs: WeightSpec[];
   readonly reference: RoundTask['weights'];
+  /** Sends so far (a retryable refusal asks for another). */
+  attempts: number;
 }
 
 export class EdgeSession {
@@ -110,10 +129,14 @@ export class EdgeSession {
   private unacknowledged: PendingUpload | undefined;
   private reconnectAttempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private giveUpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** An upload is being sent; `resend` asks it to go again once done (a retryable refusal came meanwhile). */
+  private uploading = false;
+  private resend = false;
   private stopped = false;
-  private resolveStopped!: (reason: string) => void;
-  /** Resolves with the reason once the session has stopped for good (refused, or `stop()`). */
-  readonly done: Promise<string> = new Promise((resolve) => (this.resolveStopped = resolve));
+  private resolveStopped!: (stop: EdgeStop) => void;
+  /** Resolves once the session has stopped for good, saying why. */
+  readonly done: Promise<EdgeStop> = new Promise((resolve) => (this.resolveStopped = resolve));
 
   constructor(private readonly options: EdgeSessionOptions) {
     const { socket } = options;
@@ -124,20 +147,33 @@ export class EdgeSession {
     socket.on(FRAME_EVENT, (data: unknown) => this.onFrame(data));
   }
 
-  start(): Promise<string> {
+  start(): Promise<EdgeStop> {
+    this.armGiveUp();
     this.options.socket.connect();
     return this.done;
   }
 
-  stop(reason = 'stopped'): void {
+  stop(reason = 'stopped', kind: EdgeStop['kind'] = 'stopped'): void {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.giveUpTimer);
     clearInterval(this.heartbeat);
     this.options.socket.disconnect();
     this.reader?.close();
     this.emit({ type: 'stopped', reason });
-    this.resolveStopped(reason);
+    this.resolveStopped({ kind, reason });
+  }
+
+  /** Starts the clock on the time without a coordinator (stopped again by JoinAccepted). */
+  private armGiveUp(): void {
+    const limit = this.options.giveUpAfterMs ?? 0;
+    if (limit <= 0 || this.giveUpTimer !== undefined) return;
+    this.giveUpTimer = setTimeout(() => {
+      const reason = `no coordinator reachable for ${Math.round(limit / 1000)}s: giving up`;
+      this.options.log.error({}, reason);
+      this.stop(reason, 'unreachable');
+    }, limit);
   }
 
   private emit(event: EdgeEvent): void {
@@ -175,7 +211,7 @@ export class EdgeSession {
     if (err.data?.code === 'unauthorized') {
       this.options.log.error({ reason: err.data.reason }, 'the coordinator refused the connection');
       this.emit({ type: 'rejected', code: 'unauthorized', reason: err.data.reason ?? err.message });
-      this.stop(`unauthorized: ${err.data.reason ?? err.message}`);
+      this.stop(`unauthorized: ${err.data.reason ?? err.message}`, 'refused');
       return;
     }
     // The coordinator is unreachable: socket.io-client keeps retrying with backoff by itself.
@@ -189,15 +225,17 @@ export class EdgeSession {
     this.coordinatorMaxFrame = 0;
     this.emit({ type: 'disconnected', reason });
     if (this.stopped) return;
+    this.armGiveUp();
     this.options.log.warn({ reason }, 'disconnected');
     // socket.io-client reconnects by itself except when the coordinator closed the connection (a restart, or a
     // refusal that a Reject already explained): then we come back after a backoff of our own.
     if (reason === 'io server disconnect') this.scheduleReconnect();
   }
 
-  private scheduleReconnect(): void {
+  /** Reconnects after an exponential backoff, or after the longest one (`patient`: no coordinator is expected soon). */
+  private scheduleReconnect(patient = false): void {
     const max = this.options.reconnectMaxMs ?? 10_000;
-    const delay = Math.min(max, 500 * 2 ** this.reconnectAttempts++) * (0.5 + Math.random() / 2);
+    const delay = (patient ? max : Math.min(max, 500 * 2 ** this.reconnectAttempts++)) * (0.5 + Math.random() / 2);
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {
       if (!this.stopped && !this.options.socket.connected) this.options.socket.connect();
@@ -210,7 +248,7 @@ export class EdgeSession {
       envelope = this.reader?.read(data);
     } catch (e) {
       this.options.log.warn({ reason: (e as Error).message }, 'frame from the coordinator refused');
-      if (isWireError(e)) this.send({ case: 'reject', value: { code: rejectCodeFor(e), reason: e.message, inReplyTo: '', retryAfterMs: 0 } });
+      if (isWireError(e)) this.sendReject(rejectCodeFor(e), e.message, '');
       return;
     }
     if (envelope === undefined) return;
@@ -219,11 +257,13 @@ export class EdgeSession {
       case 'joinAccepted':
         return this.onJoined(payload.value.uploadEncoding, payload.value.maxMessageBytes, payload.value.heartbeatIntervalMs);
       case 'reject':
-        return this.onReject(payload.value.code, payload.value.reason, payload.value.inReplyTo);
+        return this.onReject(payload.value.code, payload.value.reason, payload.value.inReplyTo, payload.value.verdict);
       case 'roundTask':
         return this.onTask(envelope as EnvelopeOf<'roundTask'>);
       case 'ack':
-        return this.onAck(payload.value.inReplyTo, payload.value.accepted, payload.value.reason);
+        return this.onAck(payload.value.inReplyTo, payload.value.accepted, payload.value.reason, payload.value.verdict);
+      case 'runEnded':
+        return this.onRunEnded(payload.value.lastRound, payload.value.reason);
       default:
         this.options.log.warn({ case: payload.case }, 'unexpected message from the coordinator, ignored');
     }
@@ -231,6 +271,8 @@ export class EdgeSession {
 
   private onJoined(uploadEncoding: Encoding, maxMessageBytes: number, heartbeatMs: number): void {
     this.reconnectAttempts = 0;
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = undefined;
     this.uploadEncoding = uploadEncoding;
     this.coordinatorMaxFrame = maxMessageBytes > 0 ? maxMessageBytes : this.options.capabilities.maxMessageBytes;
     clearInterval(this.heartbeat);
@@ -239,15 +281,33 @@ export class EdgeSession {
     this.emit({ type: 'joined', uploadEncoding });
   }
 
-  private onReject(code: RejectCode, reason: string, inReplyTo: string): void {
+  private onReject(code: RejectCode, reason: string, inReplyTo: string, verdict: Verdict): void {
     this.emit({ type: 'rejected', code, reason });
-    // Only a refused Join ends the session; other refusals end a connection at most, and the client comes back.
-    if (FATAL_CODES.has(code) && inReplyTo === this.joinMessageId) {
+    // Only a finally refused Join ends the session; other refusals end a connection at most, and the client comes back.
+    if (verdict === 'final' && inReplyTo === this.joinMessageId) {
       this.options.log.error({ code, reason }, 'the coordinator refused this client');
-      this.stop(`${code}: ${reason}`);
+      this.stop(`${code}: ${reason}`, 'refused');
       return;
     }
-    this.options.log.warn({ code, reason, inReplyTo }, 'the coordinator refused a message');
+    this.options.log.warn({ code, reason, inReplyTo, verdict }, 'the coordinator refused a message');
+    // A refused upload transfer (damaged on the way, say) names the update: send it again, or give it up.
+    const pending = this.unacknowledged;
+    if (pending !== undefined && pending.messageId === inReplyTo) this.uploadRefused(pending, verdict);
+  }
+
+  private onRunEnded(lastRound: number, reason: string): void {
+    this.emit({ type: 'runEnded', lastRound, reason });
+    this.nextTask = undefined;
+    this.unacknowledged = undefined;
+    if (!this.options.stayAfterRun) {
+      this.options.log.info({ lastRound, reason }, 'the run has ended');
+      this.stop(`the run has ended: ${reason}`, 'ended');
+      return;
+    }
+    // Staying for the next run: leave this one, and look for a coordinator again after the longest backoff.
+    this.options.log.info({ lastRound, reason }, 'the run has ended; waiting for the next one');
+    this.options.socket.disconnect();
+    this.scheduleReconnect(true);
   }
 
   private onTask(envelope: EnvelopeOf<'roundTask'>): void {
@@ -281,11 +341,21 @@ export class EdgeSession {
         const update = await this.options.worker.run(received.task, modelSpec, received.classifier);
         const trainLoss = update.metrics?.trainLoss;
         this.emit({ type: 'trained', round, numSamples: update.numSamples, ...(trainLoss !== undefined ? { trainLoss } : {}) });
-        this.unacknowledged = { round, modelVersion, messageId: this.nextId(), taskId, deadlineAt, update, weightSpecs: received.weightSpecs, reference: received.task.weights };
+        this.unacknowledged = {
+          round,
+          modelVersion,
+          messageId: this.nextId(),
+          taskId,
+          deadlineAt,
+          update,
+          weightSpecs: received.weightSpecs,
+          reference: received.task.weights,
+          attempts: 0,
+        };
       } catch (e) {
         const code: RejectCode = isWireError(e) ? rejectCodeFor(e) : 'internal';
         this.options.log.error({ round, code, reason: (e as Error).message }, 'cannot do the task');
-        this.send({ case: 'reject', value: { code, reason: (e as Error).message, inReplyTo: taskId, retryAfterMs: 0 } });
+        this.sendReject(code, (e as Error).message, taskId);
       } finally {
         this.training = undefined;
         this.state = 'idle';
@@ -294,10 +364,28 @@ export class EdgeSession {
     }
   }
 
-  /** Sends the update frame by frame, each after the previous one was acknowledged; gives up on a lost connection. */
+  /** Sends the update (again, while a retryable refusal asks for it), one upload at a time. */
   private async upload(pending: PendingUpload): Promise<void> {
+    if (this.uploading) {
+      this.resend = true;
+      return;
+    }
+    this.uploading = true;
+    try {
+      do {
+        this.resend = false;
+        await this.sendUpdate(pending);
+      } while (this.resend && this.unacknowledged === pending);
+    } finally {
+      this.uploading = false;
+    }
+  }
+
+  /** Sends the update frame by frame, each after the previous one was acknowledged; gives up on a lost connection. */
+  private async sendUpdate(pending: PendingUpload): Promise<void> {
     if (this.coordinatorMaxFrame === 0) return; // not joined: the task comes again after the next Join
     this.state = 'uploading';
+    pending.attempts++;
     try {
       const bytes = encodeEnvelope({
         protocolVersion: PROTOCOL_VERSION,
@@ -321,7 +409,8 @@ export class EdgeSession {
         // The update itself cannot be sent (e.g. training diverged to NaN): tell the coordinator, do not retry.
         this.unacknowledged = undefined;
         this.options.log.error({ round: pending.round, reason: e.message }, 'the update cannot be encoded');
-        this.send({ case: 'reject', value: { code: rejectCodeFor(e), reason: e.message, inReplyTo: pending.taskId, retryAfterMs: 0 } });
+        this.emit({ type: 'notSent', round: pending.round, reason: e.message });
+        this.sendReject(rejectCodeFor(e), e.message, pending.taskId);
         return;
       }
       this.options.log.warn({ round: pending.round, reason: (e as Error).message }, 'upload interrupted; the update is kept for the next connection');
@@ -332,19 +421,43 @@ export class EdgeSession {
     }
   }
 
-  private onAck(inReplyTo: string, accepted: boolean, reason: string): void {
+  private onAck(inReplyTo: string, accepted: boolean, reason: string, verdict: Verdict | undefined): void {
     const pending = this.unacknowledged;
     if (pending === undefined || pending.messageId !== inReplyTo) return;
-    // Either way the coordinator has decided on this update: it is not sent again.
-    this.unacknowledged = undefined;
-    if (accepted) this.options.log.info({ round: pending.round }, 'update accepted');
-    else this.options.log.warn({ round: pending.round, reason }, 'update refused');
-    this.emit({ type: 'ack', round: pending.round, accepted, reason });
+    this.emit({ type: 'ack', round: pending.round, accepted, reason, ...(verdict ? { verdict } : {}) });
+    if (accepted) {
+      this.unacknowledged = undefined;
+      this.options.log.info({ round: pending.round }, 'update accepted');
+      return;
+    }
+    this.options.log.warn({ round: pending.round, reason, verdict }, 'update refused');
+    this.uploadRefused(pending, verdict ?? 'final');
   }
 
+  /** A retryable refusal is answered by sending the update again (within the deadline and the attempt limit). */
+  private uploadRefused(pending: PendingUpload, verdict: Verdict): void {
+    if (verdict === 'retryable' && pending.attempts < MAX_UPLOAD_ATTEMPTS && Date.now() < pending.deadlineAt) {
+      void this.upload(pending);
+      return;
+    }
+    this.unacknowledged = undefined;
+  }
+
+  /** On its own event and unacknowledged, so that it goes out between an upload's frames instead of after them. */
   private sendHeartbeat(): void {
+    if (!this.options.socket.connected) return;
     const round = this.training;
-    this.send({ case: 'heartbeat', value: { timestampMs: Date.now(), state: this.state, ...(round !== undefined ? { round } : {}) } });
+    const envelope: Envelope = {
+      protocolVersion: PROTOCOL_VERSION,
+      messageId: this.nextId(),
+      payload: { case: 'heartbeat', value: { timestampMs: Date.now(), state: this.state, ...(round !== undefined ? { round } : {}) } },
+    };
+    this.options.socket.emit(HEARTBEAT_EVENT, encodeEnvelope(envelope));
+  }
+
+  /** Refusals a client sends (a task it cannot do, a frame it cannot read) are final: it will not do better on a resend. */
+  private sendReject(code: RejectCode, reason: string, inReplyTo: string): void {
+    this.send({ case: 'reject', value: { code, reason, inReplyTo, retryAfterMs: 0, verdict: 'final' } });
   }
 
   private send(payload: Payload): void {

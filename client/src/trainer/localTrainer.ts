@@ -30,7 +30,7 @@ export interface LocalTrainResult {
   weights: WeightList;
   numSamples: number;
   steps: number;
-  metrics: { trainLoss: number; seconds: number; samplesPerSecond: number };
+  metrics: { trainLoss: number; seconds: number; samplesPerSecond?: number };
 }
 
 function makeOptimizer(cfg: LocalTrainConfig): tf.Optimizer {
@@ -128,7 +128,9 @@ export async function trainLocal(
       weights: model.getWeights(),
       numSamples: n,
       steps,
-      metrics: { trainLoss, seconds, samplesPerSecond: (n * cfg.epochs) / seconds },
+      // A step timed at zero (coarse or virtual clocks, e.g. headless browsers) has no finite rate: it is left out,
+      // since metrics must be finite on the wire.
+      metrics: { trainLoss, seconds, ...(seconds > 0 ? { samplesPerSecond: (n * cfg.epochs) / seconds } : {}) },
     };
   } finally {
     lossSum.dispose();

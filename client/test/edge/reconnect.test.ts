@@ -62,7 +62,7 @@ before(async () => {
     token,
     socket,
     worker: trainingWorker(clientId, { data: { split: data.train, indices: Int32Array.from({ length: 600 }, (_, i) => i) }, inputShape: data.inputShape, numClasses: data.numClasses }),
-    capabilities: { encodings: ['f32'], maxMessageBytes: 1 << 20, backend: 'test', device: { runtime: 'node', platform: '', userAgent: '', cpuCores: 0, memoryMib: 0 } },
+    capabilities: { encodings: ['f32'], maxMessageBytes: 1 << 20, backend: 'test', device: { runtime: 'node', platform: '', userAgent: '', cpuCores: 0, memoryMib: 0 }, methods: ['fedavg'], modelTypes: ['mlp'] },
     maxPayloadBytes: 1 << 24,
     log: quiet,
     onEvent: (e) => {

@@ -14,6 +14,11 @@ export interface Authenticator {
   check(clientId: string, token: string): AuthVerdict;
 }
 
+/** One way of admitting clients; `concerns` says whether its refusal is the one to explain to this client. */
+interface CredentialCheck extends Authenticator {
+  concerns(clientId: string, token: string): boolean;
+}
+
 const TOKEN_VERSION = 'v1';
 
 function sameText(a: string, b: string): boolean {
@@ -32,8 +37,9 @@ export function signClientToken(secret: string, clientId: string, expiresAt = 0)
   return `${TOKEN_VERSION}.${expiresAt}.${signature(secret, clientId, expiresAt)}`;
 }
 
-function hmacAuthenticator(secret: string, now: () => number): Authenticator {
+function hmacAuthenticator(secret: string, now: () => number): CredentialCheck {
   return {
+    concerns: (_clientId, token) => token.startsWith(`${TOKEN_VERSION}.`),
     check(clientId, token) {
       const [version, expiry, mac, ...rest] = token.split('.');
       if (version !== TOKEN_VERSION || expiry === undefined || mac === undefined || rest.length > 0 || !/^\d+$/.test(expiry)) {
@@ -47,9 +53,10 @@ function hmacAuthenticator(secret: string, now: () => number): Authenticator {
   };
 }
 
-function tokenTableAuthenticator(tokens: Readonly<Record<string, string>>): Authenticator {
+function tokenTableAuthenticator(tokens: Readonly<Record<string, string>>): CredentialCheck {
   const table = new Map(Object.entries(tokens));
   return {
+    concerns: (clientId) => table.has(clientId),
     check(clientId, token) {
       const expected = table.get(clientId);
       if (expected === undefined) return { ok: false, reason: `client id ${clientId} is not registered` };
@@ -71,7 +78,11 @@ export function hmacSecretOf(auth: CoordinatorConfig['auth'], env: NodeJS.Proces
   return secret;
 }
 
-/** Token table first, then signed tokens: either one admitting the client is enough. */
+/**
+ * Token table first, then signed tokens: either one admitting the client is enough. A refusal gives the reason of
+ * the check the credential was meant for (the table for a registered id, the signature check for a signed token),
+ * not merely of the last one tried; otherwise the first refusal.
+ */
 export function createAuthenticator(auth: CoordinatorConfig['auth'], now: () => number = Date.now): Authenticator {
   const secret = hmacSecretOf(auth);
   const checks = [
@@ -81,12 +92,20 @@ export function createAuthenticator(auth: CoordinatorConfig['auth'], now: () => 
   return {
     check(clientId, token) {
       if (clientId === '' || token === '') return { ok: false, reason: 'client id and token are required' };
-      let last: AuthVerdict = { ok: false, reason: 'no credential accepted' };
+      let refusal: AuthVerdict | undefined;
+      let explained = false;
       for (const c of checks) {
-        last = c.check(clientId, token);
-        if (last.ok) return last;
+        const verdict = c.check(clientId, token);
+        if (verdict.ok) return verdict;
+        if (explained) continue;
+        if (c.concerns(clientId, token)) {
+          refusal = verdict;
+          explained = true;
+        } else {
+          refusal ??= verdict;
+        }
       }
-      return last;
+      return refusal ?? { ok: false, reason: 'no credential accepted' };
     },
   };
 }

@@ -33,6 +33,7 @@ import { UploadBudget } from './uploadBudget.ts';
 export interface CoordinatorOptions {
   /** 0 picks a free port (see RunningCoordinator.port). */
   readonly port: number;
+  /** Default 127.0.0.1: reachable from this machine only, until an operator opens it (`--host 0.0.0.0`). */
   readonly host?: string;
   /** Overrides config.checkpoint.dir. */
   readonly checkpointDir?: string;
@@ -79,6 +80,9 @@ export interface RunningCoordinator {
   status(): CoordinatorStatus;
   close(): Promise<void>;
 }
+
+/** How long clients have, after the end of the run is announced, to disconnect by themselves. */
+const RUN_END_WAIT_MS = 5_000;
 
 /** Reassembled uploads may exceed the model's float32 size by this much (names, shapes, metrics, framing). */
 const PAYLOAD_SLACK_BYTES = 1024 * 1024;
@@ -237,6 +241,8 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
       heartbeatMs: config.heartbeatSeconds * 1000,
       downloadEncoding: config.encoding.download,
       uploadEncoding: config.encoding.upload,
+      method: config.method.name,
+      modelType: config.model.type,
     },
     auth,
     budget,
@@ -266,14 +272,15 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   });
   io.on('connection', (socket) => new ClientSession(socket.data.clientId as string, socket, host));
 
+  const listenHost = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     http.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new GeoFedError(`cannot listen on ${options.host ?? '0.0.0.0'}:${options.port}: ${e.code ?? e.message}`, { remedy: 'pick another --port' })),
+      reject(new GeoFedError(`cannot listen on ${listenHost}:${options.port}: ${e.code ?? e.message}`, { remedy: 'pick another --port' })),
     );
-    http.listen(options.port, options.host, () => resolve());
+    http.listen(options.port, listenHost, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  const url = `${tls ? 'https' : 'http'}://${options.host ?? 'localhost'}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${listenHost}:${port}`;
 
   const stop = new AbortController();
   const finished = (async () => {
@@ -301,6 +308,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     if (stop.signal.aborted) return;
     state = 'finished';
     log.info({ round: engine.round, weightsChecksum: checksum }, 'all rounds done');
+    await pool.endRun(engine.round, `all ${config.rounds} rounds done`, RUN_END_WAIT_MS);
   })();
   // The caller decides what a failed run means; an unobserved rejection must not crash the process first.
   finished.catch(() => {});

@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import type { Logger } from '@geofed/shared/log';
 import { rejectCodeFor } from '@geofed/shared/wire/codec';
 import { isWireError, WireError } from '@geofed/shared/wire/errors';
-import { encodeFrames, FRAME_EVENT, FrameReader, frameBytes } from '@geofed/shared/wire/framing';
+import { encodeFrames, FRAME_EVENT, FrameReader, frameBytes, HEARTBEAT_EVENT } from '@geofed/shared/wire/framing';
 import {
   PROTOCOL_VERSION,
   type ClientState,
@@ -11,8 +11,8 @@ import {
   type EnvelopeOf,
   type Payload,
   type RejectCode,
+  type Verdict,
 } from '@geofed/shared/wire/messages';
-import type { UpdateVerdict } from '../engine/clientPool.ts';
 import type { Authenticator } from './auth.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { UploadBudget } from './uploadBudget.ts';
@@ -24,7 +24,15 @@ export interface SessionSettings {
   readonly heartbeatMs: number;
   readonly downloadEncoding: Encoding;
   readonly uploadEncoding: Encoding;
+  /** What a client must be able to do to take part in this run (checked against its Join's capabilities). */
+  readonly method: string;
+  readonly modelType: string;
 }
+
+/** The coordinator's answer to an Update (sent back as its Ack). */
+export type AckVerdict =
+  | { readonly accepted: true }
+  | { readonly accepted: false; readonly code: RejectCode; readonly verdict: Verdict; readonly reason: string };
 
 /** What a session needs from the rest of the coordinator. */
 export interface SessionHost {
@@ -36,7 +44,7 @@ export interface SessionHost {
   joined(session: ClientSession): void;
   closed(session: ClientSession): void;
   /** Takes a decoded Update; resolves once the round has taken or refused it. `release` frees its upload bytes. */
-  update(session: ClientSession, update: EnvelopeOf<'update'>, bytes: number, release: () => void): Promise<UpdateVerdict>;
+  update(session: ClientSession, update: EnvelopeOf<'update'>, bytes: number, release: () => void): Promise<AckVerdict>;
   taskRefused(session: ClientSession, reject: EnvelopeOf<'reject'>): void;
 }
 
@@ -58,6 +66,9 @@ class Reservation {
 
 /** A connection that has not joined by then is closed (generous: a busy coordinator may read the Join late). */
 const JOIN_TIMEOUT_MS = 30_000;
+
+/** Frame-level refusals after which sending the same bytes again cannot succeed. */
+const FINAL_FRAME_CODES: ReadonlySet<RejectCode> = new Set(['too_large', 'unsupported_version', 'unsupported', 'unauthorized']);
 
 /**
  * One authenticated socket: frames in (decoded, reassembled, validated, dispatched in arrival order), frames out,
@@ -96,6 +107,15 @@ export class ClientSession {
       },
     });
     this.joinTimer = setTimeout(() => this.drop('deadline', `no Join within ${JOIN_TIMEOUT_MS / 1000}s of connecting`), JOIN_TIMEOUT_MS);
+    // Heartbeats come on their own event and are handled on arrival, never behind an upload waiting in `queue`.
+    socket.on(HEARTBEAT_EVENT, (data: unknown) => this.onHeartbeat(data));
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (event === FRAME_EVENT || event === HEARTBEAT_EVENT) return;
+      this.lastSeen = Date.now();
+      this.reject('malformed', `unknown event "${event}": GeoFed frames go on "${FRAME_EVENT}", heartbeats on "${HEARTBEAT_EVENT}"`, '', 'final');
+      const ack = args.at(-1);
+      if (typeof ack === 'function') (ack as () => void)();
+    });
     socket.on(FRAME_EVENT, (data: unknown, ack?: unknown) => {
       // On arrival, not when handled: a frame may wait behind an upload held for the budget.
       this.lastSeen = Date.now();
@@ -141,7 +161,7 @@ export class ClientSession {
 
   /** Refuses with a reason (naming the refused message, if any), then closes the connection. */
   drop(code: RejectCode, reason: string, inReplyTo = ''): void {
-    this.reject(code, reason, inReplyTo);
+    this.reject(code, reason, inReplyTo, 'final');
     this.host.log.warn({ clientId: this.clientId, code, reason }, 'connection dropped');
     // Let the Reject go out before the close.
     setTimeout(() => this.socket.disconnect(true), 50).unref();
@@ -152,19 +172,50 @@ export class ClientSession {
     this.socket.disconnect(true);
   }
 
-  private reject(code: RejectCode, reason: string, inReplyTo: string): void {
+  private reject(code: RejectCode, reason: string, inReplyTo: string, verdict: Verdict): void {
     this.host.metrics.rejected.inc({ code });
-    this.send({ case: 'reject', value: { code, reason, inReplyTo, retryAfterMs: 0 } });
+    this.send({ case: 'reject', value: { code, reason, inReplyTo, retryAfterMs: 0, verdict } });
   }
 
-  /** Answers a message that could not be taken with a Reject and logs why. */
+  /**
+   * Answers a frame that could not be taken with a Reject and logs why. The verdict is about the bytes: a frame
+   * that was damaged or arrived at a bad moment may be sent again, one that is too large or of the wrong version
+   * may not.
+   */
   private refuse(error: unknown, inReplyTo: string): void {
     const wire = isWireError(error);
     const code: RejectCode = wire ? rejectCodeFor(error) : 'internal';
     const reason = error instanceof Error ? error.message : String(error);
     if (wire) this.host.log.warn({ clientId: this.clientId, code, reason, wireCode: error.code }, 'message rejected');
     else this.host.log.error({ clientId: this.clientId, err: error }, 'failed to handle a message');
-    if (this.socket.connected) this.reject(code, reason, inReplyTo);
+    if (this.socket.connected) this.reject(code, reason, inReplyTo, FINAL_FRAME_CODES.has(code) ? 'final' : 'retryable');
+  }
+
+  /** The end of the run, announced once every answer this session owes (its last Ack included) has gone out. */
+  async announceEnd(lastRound: number, reason: string): Promise<void> {
+    await this.queue;
+    if (this.socket.connected) this.send({ case: 'runEnded', value: { lastRound, reason } });
+  }
+
+  /** Resolves once the client has closed the connection (or at once if it is closed). */
+  get disconnected(): Promise<void> {
+    if (this.socket.disconnected) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once('disconnect', () => resolve()));
+  }
+
+  private onHeartbeat(data: unknown): void {
+    this.lastSeen = Date.now();
+    try {
+      const envelope = this.reader.decodeFrame(data);
+      if (envelope.payload.case !== 'heartbeat') {
+        throw new WireError('BAD_VALUE', `only Heartbeat messages go on "${HEARTBEAT_EVENT}", got ${envelope.payload.case}`);
+      }
+      if (!this.joined) return this.drop('unauthorized', 'a Heartbeat before the Join was accepted');
+      this.state = envelope.payload.value.state;
+      this.workingOn = envelope.payload.value.round;
+    } catch (e) {
+      this.refuse(e, '');
+    }
   }
 
   private async receive(data: unknown): Promise<void> {
@@ -176,7 +227,8 @@ export class ClientSession {
     if (this.transfer === undefined && this.reader.transfersInFlight === 0) {
       const limit = this.host.settings.maxPayloadBytes;
       if (chunk.totalBytes > limit) {
-        throw new WireError('TOO_LARGE', `transfer ${chunk.transferId}: ${chunk.totalBytes} bytes exceed the largest message accepted (${limit} bytes)`);
+        const error = new WireError('TOO_LARGE', `transfer ${chunk.transferId}: ${chunk.totalBytes} bytes exceed the largest message accepted (${limit} bytes)`);
+        return this.refuse(error, chunk.transferId);
       }
       // A new upload: hold its first chunk's acknowledgement until the budget has room for all of it.
       await this.host.budget.reserve(chunk.totalBytes, this.aborted.signal);
@@ -188,7 +240,8 @@ export class ClientSession {
       whole = this.reader.assemble(chunk);
     } catch (e) {
       if (this.reader.transfersInFlight === 0) this.releaseTransfer();
-      throw e;
+      // Named by its transfer id, so that the sender knows which message to send again.
+      return this.refuse(e, chunk.transferId);
     }
     if (whole === undefined) return;
     const reservation = this.transfer;
@@ -216,13 +269,12 @@ export class ClientSession {
           release();
           this.host.metrics.uploadBudgetBytes.set(this.host.budget.bytesInUse);
         });
-        this.send({ case: 'ack', value: { inReplyTo: envelope.messageId, accepted: verdict.accepted, reason: verdict.accepted ? '' : verdict.reason } });
+        const refusal = verdict.accepted ? {} : { code: verdict.code, verdict: verdict.verdict, reason: verdict.reason };
+        this.send({ case: 'ack', value: { inReplyTo: envelope.messageId, accepted: verdict.accepted, reason: '', ...refusal } });
         return;
       }
       case 'heartbeat':
-        this.state = payload.value.state;
-        this.workingOn = payload.value.round;
-        return;
+        throw new WireError('BAD_VALUE', `heartbeats go on their own event, "${HEARTBEAT_EVENT}"`);
       case 'reject':
         return this.host.taskRefused(this, envelope as EnvelopeOf<'reject'>);
       default:
@@ -245,9 +297,15 @@ export class ClientSession {
     if (join.protocolVersion !== PROTOCOL_VERSION) {
       return refuse('unsupported_version', `the client speaks protocol ${join.protocolVersion}, the coordinator ${PROTOCOL_VERSION}`);
     }
-    const { encodings, maxMessageBytes } = join.capabilities;
+    const { encodings, maxMessageBytes, methods, modelTypes } = join.capabilities;
     if (!encodings.includes(settings.downloadEncoding)) {
       return refuse('unsupported', `tasks travel as ${settings.downloadEncoding}, which the client does not list (${encodings.join(', ')})`);
+    }
+    if (!methods.includes(settings.method)) {
+      return refuse('unsupported', `this run trains with method ${settings.method}, which the client does not list (${methods.join(', ')})`);
+    }
+    if (!modelTypes.includes(settings.modelType)) {
+      return refuse('unsupported', `this run trains a ${settings.modelType} model, a type the client does not list (${modelTypes.join(', ')})`);
     }
     clearTimeout(this.joinTimer);
     if (maxMessageBytes > 0) this.peerMaxFrame = Math.min(settings.maxFrameBytes, maxMessageBytes);

@@ -5,9 +5,9 @@ import { encodeEnvelope } from '@geofed/shared/wire/codec';
 import { isWireError } from '@geofed/shared/wire/errors';
 import { roundTaskToWire, updateFromWire } from '@geofed/shared/wire/federation';
 import { framesOf } from '@geofed/shared/wire/framing';
-import { PROTOCOL_VERSION, type EnvelopeOf, type Encoding } from '@geofed/shared/wire/messages';
-import type { ClientOutcome, ClientPool, ClientUpdate, DispatchOptions, RoundTask, UpdateVerdict } from '../engine/clientPool.ts';
-import type { ClientSession } from './session.ts';
+import { PROTOCOL_VERSION, type EnvelopeOf, type Encoding, type RejectCode, type Verdict } from '@geofed/shared/wire/messages';
+import type { ClientOutcome, ClientPool, ClientUpdate, DispatchOptions, RoundTask } from '../engine/clientPool.ts';
+import type { AckVerdict, ClientSession } from './session.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 
 export interface SocketPoolOptions {
@@ -71,6 +71,11 @@ class OpenRound {
     this.settle(clientId, { ok: false, clientId, reason, bytesDown: this.bytesDown.get(clientId) ?? 0 });
   }
 
+  /** Whether the client still owes this round an update. */
+  awaits(clientId: string): boolean {
+    return this.pending.has(clientId);
+  }
+
   /** The next outcome, or undefined once every selected client has one and all were taken. */
   async next(): Promise<ClientOutcome | undefined> {
     while (this.outcomes.length === 0) {
@@ -102,6 +107,8 @@ export class SocketPool implements ClientPool {
   private open: OpenRound | undefined;
   private readonly joinWaiters = new Set<() => void>();
   private readonly sweeper: ReturnType<typeof setInterval>;
+  /** Set once the run is over: what every client (also one joining later) is told. */
+  private ended: { readonly lastRound: number; readonly reason: string } | undefined;
 
   constructor(private readonly options: SocketPoolOptions) {
     this.sweeper = setInterval(() => this.evictSilent(), Math.max(1000, options.silenceLimitMs / 4));
@@ -141,6 +148,10 @@ export class SocketPool implements ClientPool {
     }
     this.options.metrics.clientsConnected.set(this.sessions.size);
     for (const wake of [...this.joinWaiters]) wake();
+    if (this.ended !== undefined) {
+      void session.announceEnd(this.ended.lastRound, this.ended.reason);
+      return;
+    }
     const open = this.open;
     if (open?.pending.has(session.clientId)) {
       clearTimeout(open.graceTimers.get(session.clientId));
@@ -156,6 +167,22 @@ export class SocketPool implements ClientPool {
     this.options.metrics.clientsConnected.set(this.sessions.size);
     const open = this.open;
     if (open?.pending.has(session.clientId)) this.startGrace(open, session.clientId);
+  }
+
+  /**
+   * The end of the run: every client is told (after the answers it is owed), and has `waitMs` to disconnect by
+   * itself. Clients joining later are told at once.
+   */
+  async endRun(lastRound: number, reason: string, waitMs: number): Promise<void> {
+    this.ended = { lastRound, reason };
+    const sessions = [...this.sessions.values()];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    await Promise.race([Promise.all(sessions.map(async (s) => {
+      await s.announceEnd(lastRound, reason);
+      await s.disconnected;
+    })), timeout]);
+    clearTimeout(timer);
   }
 
   /** Shutdown: ends the open round's dispatch (its outcomes are not to be used) and closes every connection. */
@@ -199,32 +226,43 @@ export class SocketPool implements ClientPool {
     }
   }
 
-  /** Checks an Update against the open round and the model, then queues it for the engine. */
-  update(session: ClientSession, envelope: EnvelopeOf<'update'>, bytes: number, release: () => void): Promise<UpdateVerdict> {
+  /**
+   * Checks an Update against the open round, the model and the method's contract, then queues it for the engine.
+   * A final refusal takes the client out of the round at once, so that the round does not wait for it; a
+   * retryable one keeps its place until the deadline.
+   */
+  update(session: ClientSession, envelope: EnvelopeOf<'update'>, bytes: number, release: () => void): Promise<AckVerdict> {
     const message = envelope.payload.value;
-    const refuse = (reason: string, code: string): Promise<UpdateVerdict> => {
+    const refuse = (reason: string, code: RejectCode, verdict: Verdict = 'final'): Promise<AckVerdict> => {
       release();
       this.options.metrics.rejected.inc({ code });
-      this.options.log.warn({ clientId: session.clientId, round: message.round, reason }, 'update refused');
-      return Promise.resolve({ accepted: false, reason });
+      this.options.log.warn({ clientId: session.clientId, round: message.round, code, verdict, reason }, 'update refused');
+      if (verdict === 'final' && open?.selected.has(session.clientId) && message.round === open.task.round) {
+        open.fail(session.clientId, `update refused: ${reason}`);
+      }
+      return Promise.resolve({ accepted: false, code, verdict, reason });
     };
+    const open = this.open;
     if (message.clientId !== session.clientId) {
       return refuse(`the update names client ${message.clientId}, this connection is ${session.clientId}`, 'unauthorized');
     }
-    const open = this.open;
     if (open === undefined || message.round !== open.task.round) {
       const now = open === undefined ? 'no round is open' : `the open round is ${open.task.round}`;
       return refuse(`round ${message.round} is closed (${now})`, 'stale');
     }
     if (!open.selected.has(session.clientId)) return refuse(`client ${session.clientId} was not selected for round ${open.task.round}`, 'stale');
-    if (!open.pending.has(session.clientId)) {
+    if (!open.awaits(session.clientId)) {
       return refuse(`client ${session.clientId} has no update outstanding in round ${open.task.round} (already delivered or dropped)`, 'stale');
+    }
+    const encoding = message.weights.tensors.find((t) => t.encoding !== session.uploadEncoding)?.encoding;
+    if (encoding !== undefined) {
+      // The trained weights are fine; sent in the encoding JoinAccepted named, they will be taken.
+      return refuse(`round ${open.task.round}: tensors in ${encoding}, this connection's upload encoding is ${session.uploadEncoding}`, 'unsupported', 'retryable');
     }
     let decoded: ClientUpdate;
     try {
       decoded = updateFromWire(message, this.options.weightSpecs, open.task.weights, this.options.statistics);
     } catch (e) {
-      // A refused update keeps the client's place: it may still send a good one before the deadline.
       return refuse(`round ${open.task.round}: ${(e as Error).message}`, isWireError(e) ? 'malformed' : 'internal');
     }
     return new Promise((resolve) => {
@@ -235,7 +273,8 @@ export class SocketPool implements ClientPool {
         bytesDown: open.bytesDown.get(session.clientId) ?? 0,
         settle: (verdict) => {
           release();
-          resolve(verdict);
+          // The round's aggregation refused a well-formed update: the client is already out of the round.
+          resolve(verdict.accepted ? verdict : { accepted: false, code: 'policy', verdict: 'final', reason: verdict.reason });
         },
       });
     });

@@ -23,6 +23,14 @@ test('a signed token is valid for the client it was issued to, until it expires'
   assert.match((auth.check('alice', 'v1.0') as { reason: string }).reason, /not a GeoFed v1 signed token/);
 });
 
+test('with both token table and signed tokens, a refusal gives the reason of the check the credential was meant for', () => {
+  const auth = createAuthenticator({ tokens: { alice: 'alice-token-0123456789' }, hmacSecret: secret });
+  assert.deepEqual(auth.check('alice', 'not-alice-token-0123456789'), { ok: false, reason: 'wrong token for client alice' });
+  assert.deepEqual(auth.check('bob', signClientToken(secret, 'carol')), { ok: false, reason: 'token is not valid for client bob' });
+  assert.deepEqual(auth.check('bob', 'some-token-0123456789'), { ok: false, reason: 'client id bob is not registered' });
+  assert.deepEqual(auth.check('alice', signClientToken(secret, 'alice')), { ok: true });
+});
+
 test('the HMAC secret can come from the environment variable the config names', () => {
   process.env.GEOFED_TEST_SECRET = secret;
   const auth = createAuthenticator({ hmacSecretEnv: 'GEOFED_TEST_SECRET' });

@@ -68,6 +68,12 @@ function updateMessage(tensors: Tensor[] = task.payload.value.weights.tensors, r
   return { round, modelVersion: task.payload.value.modelVersion, clientId: mallory, numSamples: 10, localSteps: 1, kind: 'weights', weights: { tensors }, metrics: {}, extraTensors: {} };
 }
 
+/** Waits for mallory's task of a round after the current one (a final refusal took it out of the current one). */
+async function nextTask(): Promise<void> {
+  const after = task.payload.value.round;
+  task = await waitFor('the next task for mallory', () => peer.received.find((e): e is EnvelopeOf<'roundTask'> => e.payload.case === 'roundTask' && e.payload.value.round > after), 120_000);
+}
+
 /** Sends a frame and returns the Reject it earns. */
 async function rejectionOf(bytes: Uint8Array) {
   const from = peer.received.length;
@@ -108,7 +114,7 @@ before(async () => {
         clientId: mallory,
         token: tokenFor(mallory),
         protocolVersion: 1,
-        capabilities: { encodings: ['f32'], maxMessageBytes: 0, backend: 'none', device: { runtime: 'test', platform: '', userAgent: '', cpuCores: 0, memoryMib: 0 } },
+        capabilities: { encodings: ['f32'], maxMessageBytes: 0, backend: 'none', device: { runtime: 'test', platform: '', userAgent: '', cpuCores: 0, memoryMib: 0 }, methods: ['fedavg'], modelTypes: ['mlp'] },
       },
     }),
   );
@@ -178,16 +184,18 @@ test('a chunked upload larger than the model is rejected', async () => {
   assert.match(reject.reason, /bytes/);
 });
 
-test('an update with the wrong tensor shapes is refused', async () => {
+test('an update with the wrong tensor shapes is refused, finally', async () => {
   const [first, ...rest] = task.payload.value.weights.tensors;
   const transposed = { ...first!, shape: [...first!.shape].reverse() };
   const ack = await ackOf(updateMessage([transposed, ...rest]));
   assert.equal(ack.accepted, false);
+  assert.equal(ack.verdict, 'final');
   assert.match(ack.reason, /has shape \[16, 32\], the model expects \[32, 16\]/);
   await waitFor('the refusal in the log', () => logged(/the model expects \[32, 16\]/) || undefined, 10_000);
 });
 
 test('an update holding NaN is refused', async () => {
+  await nextTask();
   const tensors = task.payload.value.weights.tensors.map((t, i) => {
     if (i !== 0) return t;
     const values = decodeBundle({ tensors: [t] })[0]!.values;
@@ -201,9 +209,10 @@ test('an update holding NaN is refused', async () => {
 });
 
 test('the coordinator keeps serving: a valid update is taken and the rounds go on', async () => {
+  await nextTask();
   const round = task.payload.value.round;
   const ack = await ackOf(updateMessage());
-  assert.deepEqual(ack, { inReplyTo: ack.inReplyTo, accepted: true, reason: '' });
+  assert.deepEqual(ack, { inReplyTo: ack.inReplyTo, accepted: true, reason: '' }, JSON.stringify(ack));
   const status = await waitFor('the next round', async () => {
     const s = await fetchStatus(coordinator.url);
     return s.round >= round ? s : undefined;

@@ -1,6 +1,7 @@
 import type { MessageChecks } from './convert.ts';
 import { WireError } from './errors.ts';
 import type {
+  Ack,
   Chunk,
   ClassStatistics,
   FixedClassifier,
@@ -64,7 +65,17 @@ export function checkChunk(c: Chunk, path = `chunk ${c.index} of transfer ${c.tr
   if (c.data.length > c.totalBytes) throw new WireError('BAD_CHUNK', `${path}: ${c.data.length} bytes exceed the payload's ${c.totalBytes}`);
 }
 
+/** A refusal says why and what the client may do about it; an acceptance says neither. */
+function checkAck(a: Ack, path: string): void {
+  const explained = a.code !== undefined && a.verdict !== undefined && a.reason !== '';
+  if (a.accepted && (a.code !== undefined || a.verdict !== undefined || a.reason !== '')) {
+    throw new WireError('BAD_VALUE', `${path}: an accepting Ack carries no code, verdict or reason`);
+  }
+  if (!a.accepted && !explained) throw new WireError('MISSING_FIELD', `${path}: a refusing Ack needs a code, a verdict and a reason`);
+}
+
 export const messageChecks: MessageChecks = {
+  Ack: checkAck,
   Tensor: (t: Tensor, path: string) => checkTensorLayout(t, `${path} (${t.name})`),
   TensorBundle: (b: TensorBundle, path: string) => assertUniqueNames(b, path),
   GeometrySnapshot: checkGeometry,

@@ -16,7 +16,8 @@ export const geofedDescriptor = {
                     "update",
                     "ack",
                     "heartbeat",
-                    "chunk"
+                    "chunk",
+                    "runEnded"
                   ],
                   "comment": "Required."
                 }
@@ -30,7 +31,7 @@ export const geofedDescriptor = {
                 "messageId": {
                   "type": "string",
                   "id": 2,
-                  "comment": "Required. Sender-chosen id, unique per sender and connection (a UUID or a counter). Replies name it in their\n`in_reply_to`."
+                  "comment": "Required. Sender-chosen id, unique per sender and connection (a UUID or a counter). Replies name it in their\n`in_reply_to`. An envelope sent in chunks uses its message id as the transfer id."
                 },
                 "join": {
                   "type": "Join",
@@ -70,6 +71,11 @@ export const geofedDescriptor = {
                 "chunk": {
                   "type": "Chunk",
                   "id": 17,
+                  "comment": null
+                },
+                "runEnded": {
+                  "type": "RunEnded",
+                  "id": 18,
                   "comment": null
                 }
               },
@@ -210,6 +216,18 @@ export const geofedDescriptor = {
                   "type": "DeviceInfo",
                   "id": 4,
                   "comment": "Required."
+                },
+                "methods": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 5,
+                  "comment": "Required. Federated methods the client can train with, by GeoFed's name: \"fedavg\", \"fedprox\", \"fedproto\",\n\"fedetf\", \"geofed\". A coordinator refuses a client that lacks the run's method at Join."
+                },
+                "modelTypes": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 6,
+                  "comment": "Required. Model types the client can build from `RoundTask.model_spec` (its \"type\"): \"mlp\", \"cnn\", \"head\".\nA coordinator refuses a client that lacks the run's model type at Join."
                 }
               },
               "comment": null
@@ -259,7 +277,7 @@ export const geofedDescriptor = {
                 "uploadEncoding": {
                   "type": "Encoding",
                   "id": 3,
-                  "comment": "Required. Tensor encoding the client must use in its Updates (one of those it advertised)."
+                  "comment": "Required. Tensor encoding the client must use in its Updates (one of those it advertised); an Update in another\nencoding is refused as retryable."
                 },
                 "maxMessageBytes": {
                   "type": "uint64",
@@ -269,7 +287,7 @@ export const geofedDescriptor = {
                 "heartbeatIntervalMs": {
                   "type": "uint32",
                   "id": 5,
-                  "comment": "How often the client sends a Heartbeat; 0 means never."
+                  "comment": "How often the client sends a Heartbeat (on the heartbeat event); 0 means never."
                 }
               },
               "comment": null
@@ -285,7 +303,8 @@ export const geofedDescriptor = {
                 "REJECT_CODE_STALE": 6,
                 "REJECT_CODE_UNSUPPORTED": 7,
                 "REJECT_CODE_DEADLINE": 8,
-                "REJECT_CODE_INTERNAL": 9
+                "REJECT_CODE_INTERNAL": 9,
+                "REJECT_CODE_POLICY": 10
               },
               "comment": null,
               "comments": {
@@ -298,7 +317,21 @@ export const geofedDescriptor = {
                 "REJECT_CODE_STALE": "The message refers to a round or model version that is no longer open.",
                 "REJECT_CODE_UNSUPPORTED": "The client cannot do what was asked (unknown model spec, unsupported encoding or method, out of memory).",
                 "REJECT_CODE_DEADLINE": "The deadline passed before the work was done.",
-                "REJECT_CODE_INTERNAL": "The receiver failed for a reason of its own."
+                "REJECT_CODE_INTERNAL": "The receiver failed for a reason of its own.",
+                "REJECT_CODE_POLICY": "A well-formed update that the round's rules refuse (e.g. its norm is beyond the round's bound)."
+              }
+            },
+            "Verdict": {
+              "values": {
+                "VERDICT_UNSPECIFIED": 0,
+                "VERDICT_RETRYABLE": 1,
+                "VERDICT_FINAL": 2
+              },
+              "comment": "What the receiver of a refusal may do about it.",
+              "comments": {
+                "VERDICT_UNSPECIFIED": null,
+                "VERDICT_RETRYABLE": "Sending the refused message again (re-encoded, or after `retry_after_ms`) may succeed; for an Update, the\nclient keeps its place in the round until the round's deadline.",
+                "VERDICT_FINAL": "Do not send it again. For an Update or a RoundTask, the client is out of the round at once (the round does not\nwait for it); for a Join, the client cannot take part in this run."
               }
             },
             "Reject": {
@@ -316,12 +349,17 @@ export const geofedDescriptor = {
                 "inReplyTo": {
                   "type": "string",
                   "id": 3,
-                  "comment": "The message id of the message refused; empty if it could not be decoded far enough to know it."
+                  "comment": "The message id of the message refused; for a refused chunked transfer, its transfer id (the message id of the\nenvelope it carries); empty if the message could not be decoded far enough to know it."
                 },
                 "retryAfterMs": {
                   "type": "uint32",
                   "id": 4,
-                  "comment": "When a retry may succeed (e.g. REJECT_CODE_CAPACITY): milliseconds to wait. 0 means do not retry."
+                  "comment": "With VERDICT_RETRYABLE: milliseconds to wait before sending again; 0 means at once."
+                },
+                "verdict": {
+                  "type": "Verdict",
+                  "id": 5,
+                  "comment": "Required."
                 }
               },
               "comment": "Refusal of a Join, of a RoundTask (by a client), or of any message that cannot be handled."
@@ -379,7 +417,7 @@ export const geofedDescriptor = {
                   "options": {
                     "proto3_optional": true
                   },
-                  "comment": "Seed for the client's local randomness (shuffling, synthesis) this round; unset lets the client choose."
+                  "comment": "The run's seed. A client seeds its local randomness (shuffling, synthesis) this round with FNV-1a (32-bit, over\nthe UTF-16 code units) of \"<seed>:<round>:<client_id>\"; unset lets the client choose."
                 },
                 "flags": {
                   "keyType": "string",
@@ -522,17 +560,17 @@ export const geofedDescriptor = {
                 "round": {
                   "type": "uint32",
                   "id": 1,
-                  "comment": "Round number, counting from 0."
+                  "comment": "Round number, counting from 1: the first task of a run is round 1."
                 },
                 "modelVersion": {
                   "type": "uint32",
                   "id": 2,
-                  "comment": "Version of the global model in `weights`; echoed in the Update."
+                  "comment": "Version of the global model in `weights` (round - 1: the aggregations behind it); echoed in the Update."
                 },
                 "modelSpec": {
                   "type": "string",
                   "id": 3,
-                  "comment": "Required. Name of the model architecture (both sides build it from this name), e.g. \"cnn-small\"."
+                  "comment": "Required. The model architecture as JSON, e.g. {\"type\":\"mlp\",\"hidden\":[200,200]}; both sides build the same\nnetwork from it (docs/protocol.md, \"Models\")."
                 },
                 "weights": {
                   "type": "TensorBundle",
@@ -591,7 +629,7 @@ export const geofedDescriptor = {
                 "count": {
                   "type": "uint64",
                   "id": 2,
-                  "comment": "n_c: number of embeddings."
+                  "comment": "n_c: number of embeddings; >= 1. The counts of all classes add up to Update.num_samples."
                 },
                 "sum": {
                   "rule": "repeated",
@@ -603,10 +641,10 @@ export const geofedDescriptor = {
                   "rule": "repeated",
                   "type": "double",
                   "id": 4,
-                  "comment": "Required. S_c = sum z z^T: dim x dim values, row-major (symmetric, sent in full)."
+                  "comment": "Required. S_c = sum z z^T: dim x dim values, row-major (symmetric, sent in full). S_c - s_c s_c^T / n_c must\nbe positive semi-definite."
                 }
               },
-              "comment": "Per-class sufficient statistics of one client's embeddings z (d values each): exact under addition."
+              "comment": "Per-class sufficient statistics of one client's embeddings z (d values each): exact under addition. Taken with\nthe RoundTask's weights, before local training, over all of the client's training data; z is the backbone's\noutput (the input of the head), so d is the model's embedding dimension."
             },
             "ClassStatistics": {
               "fields": {
@@ -664,13 +702,13 @@ export const geofedDescriptor = {
                 "statistics": {
                   "type": "ClassStatistics",
                   "id": 8,
-                  "comment": "Embedding statistics, for methods that build global geometry."
+                  "comment": "Embedding statistics: required when the task's flags set feature_synthesis or prototypes (geofed, fedproto),\nrefused otherwise."
                 },
                 "metrics": {
                   "keyType": "string",
                   "type": "double",
                   "id": 9,
-                  "comment": "Training metrics, e.g. \"loss\", \"accuracy\", \"train_ms\"."
+                  "comment": "Training metrics, each finite: \"trainLoss\" (mean training loss over the local epochs; the coordinator averages\nit weighted by num_samples), \"seconds\" (local training time), \"samplesPerSecond\". Other keys are kept as given."
                 },
                 "extraTensors": {
                   "keyType": "string",
@@ -697,9 +735,19 @@ export const geofedDescriptor = {
                   "type": "string",
                   "id": 3,
                   "comment": "Why it was not accepted (empty when accepted)."
+                },
+                "code": {
+                  "type": "RejectCode",
+                  "id": 4,
+                  "comment": "Why it was not accepted, for machines; set if and only if `accepted` is false."
+                },
+                "verdict": {
+                  "type": "Verdict",
+                  "id": 5,
+                  "comment": "What the client may do about the refusal; set if and only if `accepted` is false."
                 }
               },
-              "comment": "The coordinator's answer to an Update."
+              "comment": "The coordinator's answer to an Update, sent once the round has taken or refused it."
             },
             "ClientState": {
               "values": {
@@ -761,6 +809,21 @@ export const geofedDescriptor = {
               },
               "comment": null
             },
+            "RunEnded": {
+              "fields": {
+                "lastRound": {
+                  "type": "uint32",
+                  "id": 1,
+                  "comment": "The last round that was completed; 0 if none was."
+                },
+                "reason": {
+                  "type": "string",
+                  "id": 2,
+                  "comment": "Required. One line for a person: why the run ended (e.g. \"all 20 rounds done\")."
+                }
+              },
+              "comment": "The coordinator's announcement that the run is over: no more tasks will come. Every Ack owed to the client was\nsent before it. The client disconnects on receiving it."
+            },
             "Chunk": {
               "fields": {
                 "transferId": {
@@ -794,7 +857,7 @@ export const geofedDescriptor = {
                   "comment": "This piece's bytes; non-empty unless the payload is empty."
                 }
               },
-              "comment": "One piece of a payload too large for one frame. The payload (an encoded Envelope) is cut into consecutive pieces;\npiece `index` (0-based) of `total` carries the next bytes. Every chunk of a transfer repeats `total`, `total_bytes`\nand `sha256`; the receiver rejects chunks that disagree with the first, duplicate or out-of-range indices, and a\nreassembled payload whose length or SHA-256 differs. Chunks may arrive in any order; a receiver drops transfers\nthat stay idle too long or exceed its memory bounds."
+              "comment": "One piece of a payload too large for one frame. The frame limit counts the whole encoded Chunk envelope, not\njust `data`. The payload (an encoded Envelope) is cut into consecutive pieces;\npiece `index` (0-based) of `total` carries the next bytes. Every chunk of a transfer repeats `total`, `total_bytes`\nand `sha256`; the receiver rejects chunks that disagree with the first, duplicate or out-of-range indices, and a\nreassembled payload whose length or SHA-256 differs. Chunks may arrive in any order; a receiver drops transfers\nthat stay idle too long or exceed its memory bounds."
             }
           }
         }

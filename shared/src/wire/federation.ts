@@ -17,6 +17,7 @@ import {
   statisticsToWire,
   type ReceiverModel,
 } from './methodPayload.ts';
+import { checkStatisticsCount, checkStatisticsMoments } from './statisticsContract.ts';
 import { bundleFromWeights, decodeBundle, weightsFromBundle } from './tensorCodec.ts';
 
 export type { ReceiverModel } from './methodPayload.ts';
@@ -172,8 +173,9 @@ export const MAX_UPDATE_SAMPLES = 2 ** 40;
 /**
  * An update as the coordinator receives it, validated before it can reach an aggregator: tensor names and shapes
  * are the model's, every value is finite (also after adding a delta), the sample count is a positive integer.
- * Class statistics are taken only where the coordinator collects them (`statistics`: its embedding shape) and
- * only if they pass every check the geometry pool relies on; otherwise the whole update is refused.
+ * Where the coordinator collects class statistics (`statistics`: its embedding shape, for the methods that pool
+ * them) every update must carry them, and they must pass every check the geometry pool relies on and agree with
+ * the sample count; elsewhere an update must not carry any. Otherwise the whole update is refused.
  */
 export function updateFromWire(
   message: wire.Update,
@@ -187,7 +189,16 @@ export function updateFromWire(
   }
   const where = `update from ${message.clientId}`;
   if (message.statistics && !statistics) throw new WireError('BAD_VALUE', `${where}: carries class statistics, which this coordinator does not collect`);
+  if (!message.statistics && statistics) {
+    throw new WireError('MISSING_FIELD', `${where}: carries no class statistics, which this run's method requires`, {
+      remedy: 'collect ClassStatistics whenever the task sets feature_synthesis or prototypes',
+    });
+  }
   const stats = message.statistics && statistics ? statisticsFromWire(message.statistics, statistics, where) : undefined;
+  if (stats) {
+    checkStatisticsCount(stats, numSamples, where);
+    checkStatisticsMoments(stats, where);
+  }
   const decoded = weightsFromBundle(message.weights, weightSpecs);
   const weights = message.kind === 'delta' ? decoded.map((d, i) => addChecked(d, reference[i]!, weightSpecs[i]!.name)) : decoded;
   return {

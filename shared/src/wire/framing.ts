@@ -14,8 +14,10 @@ import { PROTOCOL_VERSION, type Chunk, type Envelope } from './messages.ts';
  * a `connect_error` whose `data` is `{ code, reason }`), then every frame either way is the binary argument of a
  * FRAME_EVENT event. A client sends each frame with a socket.io acknowledgement callback and waits for it before
  * the next frame: the coordinator acknowledges when it can take more, which bounds the uploads it holds.
+ * Heartbeats go on HEARTBEAT_EVENT, unacknowledged and never chunked, so that they need not wait for an upload.
  */
 export const FRAME_EVENT = 'geofed.v1';
+export const HEARTBEAT_EVENT = 'geofed.v1.heartbeat';
 
 /** Bytes a Chunk envelope adds around its data: version, ids, counts, the 32-byte digest and field tags. */
 const CHUNK_ENVELOPE_OVERHEAD = 512;

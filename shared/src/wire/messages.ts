@@ -40,6 +40,8 @@ export interface Capabilities {
   maxMessageBytes: number;
   backend: string;
   device: DeviceInfo;
+  methods: string[];
+  modelTypes: string[];
 }
 
 export interface Join {
@@ -66,13 +68,17 @@ export type RejectCode =
   | 'stale'
   | 'unsupported'
   | 'deadline'
-  | 'internal';
+  | 'internal'
+  | 'policy';
+
+export type Verdict = 'retryable' | 'final';
 
 export interface Reject {
   code: RejectCode;
   reason: string;
   inReplyTo: string;
   retryAfterMs: number;
+  verdict: Verdict;
 }
 
 export interface TrainingConfig {
@@ -163,6 +169,15 @@ export interface Ack {
   inReplyTo: string;
   accepted: boolean;
   reason: string;
+  /** Set if and only if the update was not accepted. */
+  code?: RejectCode;
+  /** Set if and only if the update was not accepted. */
+  verdict?: Verdict;
+}
+
+export interface RunEnded {
+  lastRound: number;
+  reason: string;
 }
 
 export type ClientState = 'idle' | 'downloading' | 'training' | 'uploading';
@@ -193,6 +208,7 @@ export interface PayloadMap {
   ack: Ack;
   heartbeat: Heartbeat;
   chunk: Chunk;
+  runEnded: RunEnded;
 }
 
 export type PayloadCase = keyof PayloadMap;

@@ -40,6 +40,8 @@ export function samplePayloads(): Payload[] {
           maxMessageBytes: 1_048_576,
           backend: 'wasm',
           device: { runtime: 'browser', platform: 'linux x64', userAgent: 'Mozilla/5.0', cpuCores: 8, memoryMib: 4096 },
+          methods: ['fedavg', 'geofed'],
+          modelTypes: ['mlp'],
         },
       },
     },
@@ -47,7 +49,7 @@ export function samplePayloads(): Payload[] {
       case: 'joinAccepted',
       value: { inReplyTo: 'msg-0', protocolVersion: 1, uploadEncoding: 'f16', maxMessageBytes: 8_388_608, heartbeatIntervalMs: 5000 },
     },
-    { case: 'reject', value: { code: 'capacity', reason: 'coordinator full — retry later', inReplyTo: 'msg-0', retryAfterMs: 30_000 } },
+    { case: 'reject', value: { code: 'capacity', reason: 'coordinator full — retry later', inReplyTo: 'msg-0', retryAfterMs: 30_000, verdict: 'retryable' } },
     {
       case: 'roundTask',
       value: {
@@ -118,7 +120,8 @@ export function samplePayloads(): Payload[] {
         extraTensors: { 'scaffold/delta_c': encodeBundle(smallModel(rng), 'f32') },
       },
     },
-    { case: 'ack', value: { inReplyTo: 'msg-9', accepted: false, reason: 'round 12 already closed' } },
+    { case: 'ack', value: { inReplyTo: 'msg-9', accepted: false, reason: 'round 12 already closed', code: 'stale', verdict: 'final' } },
+    { case: 'runEnded', value: { lastRound: 20, reason: 'all 20 rounds done' } },
     { case: 'heartbeat', value: { timestampMs: 1_767_225_600_000, state: 'training', round: 12, progress: 0.5 } },
     {
       case: 'chunk',

@@ -24,6 +24,8 @@ interface ClientFlags {
   encodings: string;
   maxMessageBytes: string;
   reconnectMaxMs: string;
+  giveUpAfter: string;
+  stay?: boolean;
   ca?: string;
 }
 
@@ -84,6 +86,8 @@ async function run(flags: ClientFlags): Promise<void> {
     encodings: encodingsFromFlag(flags.encodings),
     maxMessageBytes: numberFlag('max-message-bytes', flags.maxMessageBytes),
     reconnectMaxMs: numberFlag('reconnect-max-ms', flags.reconnectMaxMs),
+    giveUpAfterMs: numberFlag('give-up-after', flags.giveUpAfter) * 1000,
+    stayAfterRun: flags.stay === true,
     ...(flags.ca ? { ca: readFileSync(flags.ca, 'utf8') } : {}),
   });
   process.stdout.write(
@@ -92,8 +96,10 @@ async function run(flags: ClientFlags): Promise<void> {
   const stop = () => session.stop('signal');
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  const reason = await session.done;
-  if (reason !== 'signal') throw new GeoFedError(`the coordinator refused this client: ${reason}`, { remedy: 'check --client-id and --token' });
+  const { kind, reason } = await session.done;
+  if (kind === 'refused') throw new GeoFedError(`the coordinator refused this client: ${reason}`, { remedy: 'check --client-id and --token' });
+  if (kind === 'unreachable') throw new GeoFedError(`${flags.server}: ${reason}`, { remedy: 'check --server, or start the coordinator first' });
+  if (kind === 'ended') process.stdout.write(`geofed client ${clientId}: ${reason}\n`);
   process.exit(0);
 }
 
@@ -117,6 +123,8 @@ export function register(program: Command): void {
     .option('--encodings <list>', 'tensor encodings this client accepts and produces, preferred first', 'f32,f16,int8')
     .option('--max-message-bytes <n>', 'largest frame this client accepts', String(4 * 1024 * 1024))
     .option('--reconnect-max-ms <ms>', 'longest wait between reconnection attempts', '10000')
+    .option('--give-up-after <seconds>', 'exit (code 2) after this long without a coordinator; 0 = never', '300')
+    .option('--stay', 'when the run ends, wait for the next one instead of exiting')
     .option('--ca <file>', 'PEM certificate to trust (https coordinator with a self-signed certificate)')
     .action((flags: ClientFlags) => run(flags));
 }

@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .requiredOption('--config <file>', 'coordinator config (YAML)')
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
-    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .option('--host <host>', 'address to listen on (0.0.0.0: every interface, e.g. in a container)', '127.0.0.1')
     .option('--checkpoint-dir <dir>', 'write a checkpoint here after every round (overrides checkpoint.dir)')
     .option('--resume', 'continue from the checkpoint in the checkpoint folder (if there is none yet, start at round 0)')
     .option('--exit-when-done', 'exit once the configured rounds are done instead of staying up')

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { GeoFedError } from '@geofed/shared/errors';
 import { loadTrainLabels } from '@geofed/shared/data/registry';
@@ -19,6 +20,7 @@ interface PartitionOptions {
   seed: string;
   json?: boolean;
   plot?: string;
+  indices?: string;
 }
 
 function numberFlag(flag: string, value: string): number {
@@ -69,6 +71,12 @@ async function run(opts: PartitionOptions, command: Command): Promise<void> {
   const spec = partitionSpec(opts, command.getOptionValueSource('clients') === 'cli', data.inputShape.length === 3);
   const result = partition(data.labels, data.numClasses, spec, seed, { onProgress: partitionProgress('geofed partition') });
   const summary = summarizePartition(result, data.labels, data.numClasses);
+  if (opts.indices) {
+    // The shape `partition.scheme: file` reads ("clients"), plus what made it, so a client in any language can hold
+    // exactly the shard a simulation gives it.
+    const clients = result.clients.map((indices) => Array.from(indices));
+    writeFileSync(opts.indices, `${JSON.stringify({ dataset: data.name, seed, spec, clients })}\n`);
+  }
   if (opts.plot) {
     // Loaded on demand: every geofed command imports this module, and vega takes a while to load.
     const [{ countHeatmapSpec }, { renderChart }] = await Promise.all([
@@ -108,6 +116,7 @@ async function run(opts: PartitionOptions, command: Command): Promise<void> {
     );
   });
   if (opts.plot) lines.push(`heat-map written to ${opts.plot}`);
+  if (opts.indices) lines.push(`index lists written to ${opts.indices} (read them back with --scheme file --file ${opts.indices})`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -126,5 +135,6 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed', '0')
     .option('--json', 'print the counts and skew measures as one JSON object, nothing else')
     .option('--plot <file>', 'write the client x class heat-map (.png or .svg)')
+    .option('--indices <file>', 'write each client\'s training indices as JSON (the file that --scheme file reads)')
     .action((opts: PartitionOptions, command: Command) => run(opts, command));
 }
