@@ -40,19 +40,25 @@ export function stat(values: readonly number[]): Stat {
 
 function meanCurve(label: string, runs: readonly RunSummary[]): CurveSeries {
   const length = Math.max(...runs.map((r) => r.rounds.length));
-  const meanAt = (i: number, metric: 'testAccuracy' | 'testLoss' | 'trainLoss') => {
+  const statAt = (i: number, metric: 'testAccuracy' | 'testLoss' | 'trainLoss') => {
     // trainLoss is NaN (stored as null) for strategies that do not report it.
     const values = runs.map((r) => r.rounds[i]?.[metric]).filter((v): v is number => Number.isFinite(v));
-    return values.length > 0 ? stat(values).mean : Number.NaN;
+    return values.length > 0 ? stat(values) : { mean: Number.NaN, std: Number.NaN };
   };
   return {
     label,
-    rounds: Array.from({ length }, (_, i) => ({
-      round: i + 1,
-      testAccuracy: meanAt(i, 'testAccuracy'),
-      testLoss: meanAt(i, 'testLoss'),
-      trainLoss: meanAt(i, 'trainLoss'),
-    })),
+    rounds: Array.from({ length }, (_, i) => {
+      const [accuracy, testLoss, trainLoss] = (['testAccuracy', 'testLoss', 'trainLoss'] as const).map((m) => statAt(i, m));
+      return {
+        round: i + 1,
+        testAccuracy: accuracy!.mean,
+        testLoss: testLoss!.mean,
+        trainLoss: trainLoss!.mean,
+        testAccuracyStd: accuracy!.std,
+        testLossStd: testLoss!.std,
+        trainLossStd: trainLoss!.std,
+      };
+    }),
   };
 }
 

@@ -91,6 +91,6 @@ export async function writeSweepReport(dir: string, sweep: string, summaries: re
   const csvSettings = settingsCsv(agg);
   writeFileSync(csv, csvTable(csvSettings.headers, csvSettings.rows));
   writeFileSync(runsCsv, csvTable(runsRaw.headers, runsRaw.rows));
-  await writeCurves(png, `sweep ${sweep}: mean over seeds`, agg.rows.map((r) => r.curve));
+  await writeCurves(png, `${sweep}: mean over seeds`, agg.rows.map((r) => r.curve));
   return { text: textTable(settings.headers, settings.rows), files };
 }

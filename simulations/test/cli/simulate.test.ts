@@ -34,7 +34,7 @@ test('simulate writes result.json and a curve picture, and prints a readable sum
   const out = join(work, 'ok');
   const r = geofed('simulate', '--config', writeConfig('ok.yaml', SMALL), '--out', out);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /final test accuracy \d+\.\d\d% \(round 2\), mean of last 5 rounds/);
+  assert.match(r.stdout, /final test accuracy \d+\.\d\d% \(round 2\), mean of last 2 rounds/);
   const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
   assert.equal(result.rounds.length, 2);
   assert.equal(result.dataset.synthetic, true, 'synthetic data is labelled as such');

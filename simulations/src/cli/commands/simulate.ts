@@ -55,7 +55,8 @@ export function register(program: Command): void {
       }).finally(() => progress.stop());
       const result = buildResult(run);
       const file = writeResult(opts.out, result);
-      const label = `${config.method.name} (${config.strategy.name})`;
+      // `geofed (fedadam)` says which server optimiser ran; `fedavg (fedavg)` would say nothing twice.
+      const label = config.strategy.name === config.method.name ? config.method.name : `${config.method.name} (${config.strategy.name})`;
       await writeCurves(join(opts.out, 'curve.png'), `${label} on ${run.dataset.name}`, [{ label, rounds: result.rounds }]);
       const pictures = [join(opts.out, 'curve.png')];
       if (opts.geometryPlot) {
@@ -69,7 +70,7 @@ export function register(program: Command): void {
       }
       process.stdout.write(
         `final test accuracy ${(100 * result.final.testAccuracy).toFixed(2)}% (round ${result.final.rounds}), ` +
-          `mean of last 5 rounds ${(100 * result.final.testAccuracyLast5).toFixed(2)}%\n` +
+          `mean of last ${Math.min(5, result.rounds.length)} rounds ${(100 * result.final.testAccuracyLast5).toFixed(2)}%\n` +
           (result.personalization
             ? `personalised accuracy (each client's label mix): global model ${(100 * result.final.personalizedAccuracy).toFixed(2)}%, ` +
               `after ${result.personalization.epochs} epoch(s) of local head fine-tuning ${(100 * result.personalization.accuracy).toFixed(2)}%\n`
