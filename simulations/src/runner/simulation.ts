@@ -20,6 +20,7 @@ import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
 import { WorkerPool } from './workerPool.ts';
+import { startClusterPool } from './clusterRun.ts';
 import { representationScorer } from './representation.ts';
 
 export interface SimulationHooks {
@@ -56,7 +57,7 @@ export interface SimulationRun {
   personalization: FineTunedPersonalization | undefined;
 }
 
-function makeClients(config: SimulationConfig, dataset: Dataset, onProgress?: OnPartitionProgress): VirtualClient[] {
+export function makeClients(config: SimulationConfig, dataset: Dataset, onProgress?: OnPartitionProgress): VirtualClient[] {
   if (config.mode === 'centralized') {
     return [{ id: 'centralized', indices: Int32Array.from({ length: dataset.train.n }, (_, i) => i) }];
   }
@@ -115,7 +116,7 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   });
 
   const workers =
-    threads > 1
+    threads > 1 && !config.cluster
       ? await WorkerPool.start(
           {
             split: dataset.train,
@@ -130,7 +131,8 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
           threads,
         )
       : undefined;
-  const pool: ClientPool & { close?(): Promise<void> } = workers ?? new InProcessPool(model, dataset.train, clients);
+  const cluster = config.cluster ? await startClusterPool({ config, dataset, clients, model, classifier, strategy, plan }) : undefined;
+  const pool: ClientPool & { close?(): Promise<void> } = cluster ?? workers ?? new InProcessPool(model, dataset.train, clients);
   const roundPool = aggregation ? aggregation(pool) : pool;
 
   const evaluateHere = (weights: WeightList) => {

@@ -15,10 +15,11 @@ export function register(program: Command): void {
     .requiredOption('--config <file>', 'simulation config (YAML)')
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
+    .option('--cluster <redis-url>', 'train the clients on `geofed worker` processes through this Redis (sets cluster.url)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
     .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`, portNumber)
-    .action(async (opts: { config: string; set: string[]; out: string; geometryPlot?: boolean; dashboard?: true | number }) => {
-      const config = loadSimulationConfig(opts.config, opts.set);
+    .action(async (opts: { config: string; set: string[]; out: string; cluster?: string; geometryPlot?: boolean; dashboard?: true | number }) => {
+      const config = loadSimulationConfig(opts.config, opts.cluster === undefined ? opts.set : [...opts.set, `cluster.url=${opts.cluster}`]);
       const log = logger('simulate');
       const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard, log);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
