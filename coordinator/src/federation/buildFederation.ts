@@ -38,7 +38,7 @@ export interface EvaluatingPool extends ClientPool {
 }
 
 export interface FederationOptions<P extends EvaluatingPool> {
-  readonly pool: (parts: FederationParts) => P | Promise<P>;
+  readonly pool: (parts: FederationParts & { readonly strategy: Strategy }) => P | Promise<P>;
   /**
    * The pool the engine dispatches rounds through, made from the transport's pool (secure aggregation wraps it to
    * mask updates on their way); may refuse the run. Default: the transport's pool itself.
@@ -86,7 +86,7 @@ export async function buildFederation<P extends EvaluatingPool & { close?(): Pro
   const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
   const strategy = createStrategy(config.strategy);
   const parts: FederationParts = { ...prepared, initialWeights };
-  const pool = await options.pool(parts);
+  const pool = await options.pool({ ...parts, strategy });
   const close = async () => {
     try {
       await pool.close?.();

@@ -17,6 +17,23 @@ const configObject = z
     clients: z.number().int().positive().default(10),
     /** How the training set is split; `partition.clients` is taken from `clients`. */
     partition: partitionSpecSchema,
+    /**
+     * Train the round's clients on `geofed worker` processes through Redis (any number of machines) instead of in
+     * this process: `jobsPerRound` batches per round; the queue prefix is the workers' (GEOFED_QUEUE_PREFIX).
+     */
+    cluster: z
+      .object({
+        url: z.string().min(1),
+        jobsPerRound: z.number().int().positive().default(2),
+        prefix: z.string().min(1).optional(),
+        /**
+         * FedAvg family: each job sends one partial aggregate (false: every update, so the norm bound judges each
+         * client rather than each job's aggregate, at O(clients x model) bytes per round).
+         */
+        partialAggregates: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
     /** Worker threads training clients in parallel; `auto` = one per core. Results do not depend on it. */
     threads: z.union([z.number().int().positive(), z.literal('auto')]).default(1),
     evaluation: z

@@ -16,6 +16,8 @@ import type { SimulationConfig } from '../config/simulationConfig.ts';
 import { fineTunedPersonalization, personalizedAccuracy, type FineTunedPersonalization } from './personalization.ts';
 import { InProcessPool, virtualClientId, type VirtualClient } from './virtualClients.ts';
 import { WorkerPool } from './workerPool.ts';
+import { startClusterPool } from './clusterRun.ts';
+import type { ClusterPool } from '@geofed/coordinator/engine/clusterPool';
 import { representationScorer } from './representation.ts';
 
 export interface SimulationHooks {
@@ -46,7 +48,7 @@ export interface SimulationRun extends RunReport {
   writeWeights(dir: string): string;
 }
 
-function makeClients(config: SimulationConfig, dataset: Dataset, onProgress?: OnPartitionProgress): VirtualClient[] {
+export function makeClients(config: SimulationConfig, dataset: Dataset, onProgress?: OnPartitionProgress): VirtualClient[] {
   if (config.mode === 'centralized') {
     return [{ id: 'centralized', indices: Int32Array.from({ length: dataset.train.n }, (_, i) => i) }];
   }
@@ -63,7 +65,7 @@ function makeClients(config: SimulationConfig, dataset: Dataset, onProgress?: On
   return clients.filter((c) => c.indices.length > 0);
 }
 
-type SimulationPool = InProcessPool | WorkerPool;
+type SimulationPool = InProcessPool | WorkerPool | ClusterPool;
 
 function threadCount(config: SimulationConfig, clients: number): number {
   const wanted = config.threads === 'auto' ? availableParallelism() : config.threads;
@@ -83,9 +85,10 @@ export async function runSimulation(config: SimulationConfig, hooks: SimulationH
   const federation = await buildFederation(
     { ...config, fractionPerRound: config.mode === 'centralized' ? 1 : config.fractionPerRound },
     {
-      async pool({ dataset, model, setup, backend }): Promise<SimulationPool> {
+      async pool({ dataset, model, setup, backend, strategy }): Promise<SimulationPool> {
         clients = makeClients(config, dataset, hooks.onPartitionProgress);
         clientCounts = clients.map((c) => classCounts(dataset.train.y, dataset.numClasses, c.indices));
+        if (config.cluster) return startClusterPool({ config, dataset, clients, model, classifier: setup.classifier, strategy, plan: setup.plan });
         threads = threadCount(config, clients.length);
         if (threads === 1) return new InProcessPool(model, dataset.train, clients);
         const shape = { inputShape: dataset.inputShape, numClasses: dataset.numClasses };

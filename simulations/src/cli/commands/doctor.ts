@@ -41,18 +41,21 @@ async function backendCheck(): Promise<Check> {
 
 async function redisCheck(url: string): Promise<Check> {
   const { Redis } = await import('ioredis');
+  // A deployed REDIS_URL carries the Redis password: print it masked.
+  const { displayUrl } = await import('../../scheduler/redisConnection.ts');
+  const shown = displayUrl(url);
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
     await redis.connect();
     const info = await redis.info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
-    return { what: 'redis', ok: true, detail: `${url} answers (redis ${version})` };
+    return { what: 'redis', ok: true, detail: `${shown} answers (redis ${version})` };
   } catch (e) {
     return {
       what: 'redis',
       ok: false,
-      detail: `${url} does not answer (${(e as Error).message})`,
+      detail: `${shown} does not answer (${(e as Error).message})`,
       remedy: 'only needed by `geofed jobs` and `geofed worker`: start redis-server, or set REDIS_URL',
     };
   } finally {

@@ -12,6 +12,7 @@ interface SimulateOptions {
   config: string;
   set: string[];
   out: string;
+  cluster?: string;
   geometryPlot?: boolean;
   checkpointDir?: string;
   resume?: boolean;
@@ -25,12 +26,13 @@ export function register(program: Command): void {
     .requiredOption('--config <file>', 'simulation config (YAML)')
     .option('--set <key=value>', 'override a config key, e.g. --set rounds=5 (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
+    .option('--cluster <redis-url>', 'train the clients on `geofed worker` processes through this Redis (sets cluster.url)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
     .option('--checkpoint-dir <dir>', 'write a checkpoint here every checkpoint.every rounds (overrides checkpoint.dir)')
     .option('--resume', 'continue from the checkpoint in the checkpoint folder (if there is none yet, start at round 1)')
     .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`, portNumber)
     .action(async (opts: SimulateOptions) => {
-      const loaded = loadSimulationConfig(opts.config, opts.set);
+      const loaded = loadSimulationConfig(opts.config, opts.cluster === undefined ? opts.set : [...opts.set, `cluster.url=${opts.cluster}`]);
       const config = opts.checkpointDir === undefined ? loaded : { ...loaded, checkpoint: { ...loaded.checkpoint, dir: resolve(opts.checkpointDir) } };
       const log = logger('simulate');
       const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard, log);

@@ -11,7 +11,7 @@ interface WorkerOptions {
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('run queued simulation jobs until stopped (Ctrl-C); start one on every machine that should help')
+    .description('run queued simulation jobs and cluster runs\' client batches until stopped (Ctrl-C); start one on every machine that should help')
     .option('--concurrency <n>', 'jobs run at the same time, each in its own process', positiveInteger, 1)
     .option('--results <dir>', 'where result.json files go (default: $GEOFED_RESULTS_DIR or ./geofed-results)')
     .option('--lock-seconds <s>', 'how soon a dead worker\'s job is handed to another worker', positiveInteger, 30)
@@ -20,7 +20,21 @@ export function register(program: Command): void {
       // BullMQ and ioredis load only when the worker starts, so other commands start fast.
       const { SweepWorker } = await import('../../scheduler/sweepWorker.ts');
       const { displayUrl } = await import('../../scheduler/redisConnection.ts');
-      const worker = await SweepWorker.start(settings, { concurrency: opts.concurrency, lockSeconds: opts.lockSeconds });
+      const { FederationWorker } = await import('../../runner/clusterWorker.ts');
+      const { connectRedis } = await import('../../scheduler/redisConnection.ts');
+      const sweeps = await SweepWorker.start(settings, { concurrency: opts.concurrency, lockSeconds: opts.lockSeconds });
+      // The same worker also trains batches of clients for runs spread over the cluster (simulate --cluster).
+      const federationRedis = await connectRedis(settings.redisUrl, 'worker');
+      const federation = new FederationWorker(federationRedis, settings.prefix, opts.lockSeconds);
+      const worker = {
+        get redisReachable() {
+          return sweeps.redisReachable;
+        },
+        async close() {
+          await Promise.all([sweeps.close(), federation.close()]);
+          await federationRedis.quit();
+        },
+      };
       process.stderr.write(
         `geofed worker: taking jobs from ${displayUrl(settings.redisUrl)} (prefix ${settings.prefix}), ` +
           `concurrency ${opts.concurrency}, results in ${settings.resultsDir}; Ctrl-C to stop\n`,
