@@ -1,15 +1,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { localTrainSchema } from '@geofed/shared/config/localTrain';
-import { classifierSchema, methodSchema } from '@geofed/shared/config/method';
 import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/load';
-import { datasetSpecSchema } from '@geofed/shared/data/registry';
-import { modelSpecInput } from '@geofed/shared/models/modelSpec';
-import { BACKEND_NAMES } from '@geofed/shared/tf/backendNames';
 import { MIN_FRAME_BYTES } from '@geofed/shared/wire/framing';
-import { privacySchema } from '@geofed/shared/privacy/config';
-import { secureAggregationSchema } from '@geofed/shared/secagg/config';
-import { strategySpecSchema } from '../strategies/index.ts';
+import { checkQuorum, federationKeys } from '../federation/federationConfig.ts';
 
 const encoding = z.enum(['f32', 'f16', 'int8']);
 const MiB = 1024 * 1024;
@@ -34,34 +27,19 @@ const authSchema = z
  */
 const configObject = z
   .object({
-    /** The data set the coordinator evaluates the global model on; it also fixes input shape and class count. */
-    dataset: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), datasetSpecSchema),
-    model: modelSpecInput.default({ type: 'mlp', hidden: [200, 200] }),
-    strategy: strategySpecSchema.prefault({ name: 'fedavg' }),
-    rounds: z.number().int().positive().default(20),
-    local: localTrainSchema.default(localTrainSchema.parse({})),
-    /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations (as in a simulation config). */
-    method: methodSchema.default(methodSchema.parse({})),
-    /** The fixed classifier head (used when the method has one). */
-    classifier: classifierSchema.default(classifierSchema.parse({})),
-    /** Share of the connected clients sampled each round (ignored when clientsPerRound is set). */
-    fractionPerRound: z.number().gt(0).max(1).default(1),
-    /** Exactly this many clients per round (fewer if fewer are connected). */
-    clientsPerRound: z.number().int().positive().optional(),
-    minClientsPerRound: z.number().int().positive().default(1),
-    /** Each run of the coordinator (start or resume) waits for this many clients before its first round. */
+    ...federationKeys,
+    /** A fresh start waits for this many clients before its first round (default minClientsPerRound). */
     waitForClients: z.number().int().positive().optional(),
-    /** Fewer accepted updates than this and a round's aggregate is discarded. */
-    quorum: z.number().int().positive().default(1),
+    /**
+     * A resumed run waits for this many before its next round (default minClientsPerRound): clients come back one
+     * by one, and some of those a fresh start waited for may be gone for good.
+     */
+    resumeWaitForClients: z.number().int().positive().optional(),
     /** A round closes when every selected client answered or this much time passed. */
     deadlineSeconds: z.number().positive().default(600),
     /** A selected client that disconnects counts as dropped unless it is back within this time. */
     reconnectGraceSeconds: z.number().min(0).default(10),
     heartbeatSeconds: z.number().positive().default(5),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
-    /** A GeoFed weights file to start from instead of a seeded initialisation. */
-    init: z.string().min(1).optional(),
-    backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     auth: authSchema,
     tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
     /** Largest socket frame accepted; larger messages must come as chunks. */
@@ -77,13 +55,6 @@ const configObject = z
       })
       .strict()
       .default({ download: 'f32', upload: 'f32' }),
-    checkpoint: z
-      .object({
-        /** Folder for the checkpoint written after every round (`--checkpoint-dir` overrides it). */
-        dir: z.string().min(1).optional(),
-      })
-      .strict()
-      .default({}),
     evaluation: z
       .object({
         /** Evaluate the global model on the test split after every round (off for transport benchmarks). */
@@ -99,11 +70,9 @@ const configObject = z
     browserDemo: z.object({ samples: z.number().int().min(0).max(10000).default(0) }).strict().default({ samples: 0 }),
     /** The live dashboard at /: read-only; with tokenEnv, its data needs the operator token held in that variable. */
     dashboard: z.object({ tokenEnv: z.string().min(1).optional() }).strict().default({}),
-    /** Accepted so that a simulation config's sections read the same here; see the refusal below. */
-    secureAggregation: secureAggregationSchema.prefault({}),
-    privacy: privacySchema.prefault({}),
   })
   .strict()
+  // secureAggregation and privacy are accepted (federationKeys) so that a simulation config's sections read the same here.
   .superRefine((c, ctx) => {
     // The masking protocol and per-sample clipping run in simulations; socket clients do not speak them yet, so
     // a deployment that asks for them must not silently run without.
@@ -122,9 +91,7 @@ const configObject = z
         message: 'differential privacy (clipping, noise, accounting) is available in simulations (geofed simulate) only; networked runs do not apply it yet, so remove it here',
       });
     }
-    if (c.quorum > (c.clientsPerRound ?? Infinity)) {
-      ctx.addIssue({ code: 'custom', path: ['quorum'], message: `is ${c.quorum}, more than clientsPerRound (${c.clientsPerRound})` });
-    }
+    checkQuorum(c, ctx);
   });
 
 export type CoordinatorConfig = z.infer<typeof configObject>;

@@ -4,24 +4,21 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { GeoFedError } from '@geofed/shared/errors';
-import { loadDataset } from '@geofed/shared/data/registry';
 import { snapshotByteSize, type GeometrySnapshot } from '@geofed/shared/geometry/snapshot';
 import { classStatsByteSize } from '@geofed/shared/geometry/stats';
 import { logger } from '@geofed/shared/log';
-import { buildModel } from '@geofed/shared/models/geoModel';
-import { evaluate } from '@geofed/shared/models/evaluate';
-import { loadWeightsFor } from '@geofed/shared/models/weightsFile';
-import { initBackend } from '@geofed/shared/tf/backend';
 import { weightBytes } from '@geofed/shared/tensor/weights';
 import type { CoordinatorConfig } from '../config/coordinatorConfig.ts';
-import { RoundEngine, type RoundRecord } from '../engine/roundEngine.ts';
-import { setupMethod } from '../methods/methodSetup.ts';
-import { createStrategy } from '../strategies/index.ts';
+import type { RoundRecord } from '../engine/roundEngine.ts';
+import { buildFederation, type FederationParts } from '../federation/buildFederation.ts';
+import { weightsChecksum } from '../checkpoint/checkpoint.ts';
+import { checkCheckpointFolder } from '../federation/checkpointFolder.ts';
+import { runReport, type RunReport } from '../federation/runReport.ts';
+import { FINAL_WEIGHTS_FILE } from '../federation/weightsOut.ts';
 import { DashboardFeed } from '../dashboard/dashboardFeed.ts';
 import { dashboardState } from '../dashboard/dashboardState.ts';
 import { PoolObserver } from '../dashboard/poolObserver.ts';
 import { dashboardToken } from '../dashboard/dashboardToken.ts';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, weightsChecksum } from '../checkpoint/checkpoint.ts';
 import { createAuthenticator } from './auth.ts';
 import { browserDemoRoutes } from './browserDemo.ts';
 import { coreRoutes, requestHandler, type Route } from './http.ts';
@@ -78,6 +75,10 @@ export interface RunningCoordinator {
   /** Settles when the configured rounds are done (or rejects with what stopped them). */
   readonly finished: Promise<void>;
   status(): CoordinatorStatus;
+  /** The rounds so far as result.json reports them (the same contract as a simulation's). */
+  report(): RunReport;
+  /** Writes the current global weights into `dir` as weights.safetensors; returns the file. */
+  writeWeights(dir: string): string;
   close(): Promise<void>;
 }
 
@@ -106,6 +107,16 @@ function summarize(record: RoundRecord, checksum: string, sent: GeometrySnapshot
   };
 }
 
+/** A round of /status's history as the round engine recorded it (result.json's rounds are built from those). */
+function asRoundRecord({ selected, accepted: _accepted, geometry: _geometry, ...rest }: RoundSummary): RoundRecord {
+  return { ...rest, clients: selected };
+}
+
+/** The shape of the class statistics clients send up, when the method pools them. */
+function statisticsShape({ setup, dataset, model }: FederationParts): { numClasses: number; dim: number } | undefined {
+  return setup.plan.collectStatistics ? { numClasses: dataset.numClasses, dim: model.embeddingDim } : undefined;
+}
+
 /**
  * The long-running coordinator: HTTP (+ socket.io) on one port, the round engine driving rounds over connected
  * clients, a checkpoint after every round. Resolves once it listens; `finished` tracks the rounds.
@@ -113,80 +124,48 @@ function summarize(record: RoundRecord, checksum: string, sent: GeometrySnapshot
 export async function startCoordinator(config: CoordinatorConfig, options: CoordinatorOptions): Promise<RunningCoordinator> {
   const log = logger('coordinator');
   const checkpointDir = options.checkpointDir ?? config.checkpoint.dir;
-  if (options.resume && checkpointDir === undefined) {
-    throw new GeoFedError('--resume needs a checkpoint folder', { remedy: 'pass --checkpoint-dir DIR or set checkpoint.dir in the config' });
-  }
-  if (!options.resume && checkpointDir !== undefined && hasCheckpoint(checkpointDir)) {
-    throw new GeoFedError(`${checkpointDir} already holds a checkpoint`, {
-      remedy: 'pass --resume to continue from it, or choose an empty checkpoint folder',
-    });
-  }
+  const resuming = checkCheckpointFolder(checkpointDir, options.resume === true);
   const auth = createAuthenticator(config.auth);
   const operatorToken = dashboardToken(config.dashboard);
   const tls = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
 
-  await initBackend(config.backend === 'auto' ? undefined : config.backend);
-  const dataset = await loadDataset(config.dataset);
-  const { numClasses } = dataset;
-  const setup = setupMethod({ method: config.method, classifier: config.classifier, numClasses, seed: config.seed });
-  const model = buildModel(config.model, { inputShape: dataset.inputShape, numClasses }, config.seed, setup.head);
-  const method = setup.serverMethod(model.embeddingDim);
-  const statistics = setup.plan.collectStatistics ? { numClasses, dim: model.embeddingDim } : undefined;
-  const modelSpec = JSON.stringify(config.model);
-  // A checkpoint belongs to the model and its fixed head: resuming against another head would train a different model.
-  const checkpointModel = setup.classifier ? `${modelSpec} with fixed classifier ${setup.classifier.checksum}` : modelSpec;
-  const initialWeights = config.init ? loadWeightsFor(config.init, model.weightSpecs) : model.getWeights();
-  const strategy = createStrategy(config.strategy);
+  const metrics = createMetrics();
+  const budget = new UploadBudget(config.uploadBudgetBytes);
+  const observer = new PoolObserver();
+  const federation = await buildFederation({ ...config, checkpoint: { ...config.checkpoint, dir: checkpointDir } }, {
+    pool(parts) {
+      const { model, setup, modelSpec } = parts;
+      const statistics = statisticsShape(parts);
+      return new SocketPool({
+        modelSpec,
+        weightSpecs: model.weightSpecs,
+        downloadEncoding: config.encoding.download,
+        ...(setup.classifier ? { classifier: setup.classifier } : {}),
+        ...(statistics ? { statistics } : {}),
+        reconnectGraceMs: config.reconnectGraceSeconds * 1000,
+        silenceLimitMs: Math.max(60_000, 4 * config.heartbeatSeconds * 1000),
+        metrics,
+        log,
+      });
+    },
+    roundPool: (pool) => observer.observe(pool),
+  });
+  const { dataset, engine, pool, method, strategy, initialWeights, setup } = federation;
+  const statistics = statisticsShape(federation);
   if (strategy.needsAllUpdates) {
     log.warn(
       { strategy: strategy.name, bytesPerUpdate: weightBytes(initialWeights) },
       'this strategy keeps every update of a round in memory (bounded by its maxBufferedUpdates)',
     );
   }
-  const metrics = createMetrics();
-  const budget = new UploadBudget(config.uploadBudgetBytes);
-  const pool = new SocketPool({
-    modelSpec,
-    weightSpecs: model.weightSpecs,
-    downloadEncoding: config.encoding.download,
-    ...(setup.classifier ? { classifier: setup.classifier } : {}),
-    ...(statistics ? { statistics } : {}),
-    reconnectGraceMs: config.reconnectGraceSeconds * 1000,
-    silenceLimitMs: Math.max(60_000, 4 * config.heartbeatSeconds * 1000),
-    metrics,
-    log,
-  });
-  const evaluateWeights = (weights: typeof initialWeights) => {
-    if (!config.evaluation.enabled) return { accuracy: Number.NaN, loss: Number.NaN };
-    model.setWeights(weights);
-    return evaluate(model, dataset.test, undefined, config.evaluation.batchSize);
-  };
-  const observer = new PoolObserver();
-  const engine = new RoundEngine({
-    strategy,
-    pool: observer.observe(pool),
-    initialWeights,
-    train: setup.train(config.local),
-    method,
-    seed: config.seed,
-    fractionPerRound: config.fractionPerRound,
-    minClientsPerRound: config.minClientsPerRound,
-    ...(config.clientsPerRound !== undefined ? { clientsPerRound: config.clientsPerRound } : {}),
-    quorum: config.quorum,
-    deadlineMs: config.deadlineSeconds * 1000,
-    evaluate: evaluateWeights,
-  });
 
   let history: RoundSummary[] = [];
-  const resuming = options.resume === true && hasCheckpoint(checkpointDir!);
   if (options.resume && !resuming) log.warn({ checkpointDir }, 'no checkpoint to resume from: starting at round 0');
   if (resuming) {
-    const checkpoint = loadCheckpoint<RoundSummary>(checkpointDir!, model.weightSpecs, checkpointModel);
-    engine.restoreState(checkpoint.engine);
-    history = checkpoint.history;
+    history = federation.resume<RoundSummary>();
     log.info({ round: engine.round, weightsChecksum: weightsChecksum(engine.globalWeights), checkpointDir }, 'resumed from checkpoint');
   } else {
-    const initial = evaluateWeights(engine.globalWeights);
+    const initial = await federation.evaluate(engine.globalWeights);
     log.info({ testAccuracy: initial.accuracy, testLoss: initial.loss }, 'initial model evaluated');
   }
   let checksum = weightsChecksum(engine.globalWeights);
@@ -236,7 +215,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
   const host: SessionHost = {
     settings: {
       maxFrameBytes: config.maxMessageBytes,
-      maxPayloadBytes: weightBytes(initialWeights) + (statistics ? numClasses * classStatsByteSize(statistics.dim) : 0) + PAYLOAD_SLACK_BYTES,
+      maxPayloadBytes: weightBytes(initialWeights) + (statistics ? statistics.numClasses * classStatsByteSize(statistics.dim) : 0) + PAYLOAD_SLACK_BYTES,
       transferIdleMs: 30_000,
       heartbeatMs: config.heartbeatSeconds * 1000,
       downloadEncoding: config.encoding.download,
@@ -284,7 +263,8 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
 
   const stop = new AbortController();
   const finished = (async () => {
-    let waitFor = config.waitForClients ?? config.minClientsPerRound;
+    // A resumed run must not wait for a full house again: it carries on once a round can run.
+    let waitFor = (resuming ? config.resumeWaitForClients : config.waitForClients) ?? config.minClientsPerRound;
     while (engine.round < config.rounds) {
       state = 'waiting';
       if (pool.available().length < waitFor) log.info({ connected: pool.available().length, waitingFor: waitFor }, 'waiting for clients');
@@ -298,7 +278,7 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
       checksum = weightsChecksum(engine.globalWeights);
       const summary = summarize(record, checksum, sent);
       history.push(summary);
-      if (checkpointDir !== undefined) saveCheckpoint(checkpointDir, model.weightSpecs, { engine: engine.exportState(), history, modelSpec: checkpointModel });
+      federation.checkpointIfDue(history);
       metrics.roundsCompleted.set(record.round);
       metrics.roundSeconds.observe(record.seconds);
       if (Number.isFinite(record.testAccuracy)) metrics.testAccuracy.set(record.testAccuracy);
@@ -322,12 +302,14 @@ export async function startCoordinator(config: CoordinatorConfig, options: Coord
     url,
     finished,
     status,
+    report: () => runReport(federation, history.map(asRoundRecord)),
+    writeWeights: (dir) => federation.writeWeights(dir, FINAL_WEIGHTS_FILE),
     async close() {
       stop.abort(new GeoFedError('the coordinator is shutting down'));
       pool.shutdown();
       dashboard.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      model.dispose();
+      await federation.close();
     },
   };
 }

@@ -11,8 +11,8 @@ export const representationSettingsSchema = z
     every: z.number().int().min(0).default(0),
     /** Train rows embedded (a seeded sample, the same every round), fitting the probe and serving as kNN neighbours. */
     trainRows: z.number().int().positive().default(10000),
-    /** Neighbours of the kNN classifier. */
-    neighbours: z.number().int().positive().default(10),
+    /** Neighbours of the kNN classifier (20, as design.md section 11 notes is common). */
+    neighbours: z.number().int().positive().default(20),
   })
   .strict();
 

@@ -1,16 +1,9 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { localTrainSchema } from '@geofed/shared/config/localTrain';
-import { classifierSchema, methodSchema } from '@geofed/shared/config/method';
 import { applyOverrides, readYamlFile, validate } from '@geofed/shared/config/load';
-import { datasetSpecSchema } from '@geofed/shared/data/registry';
-import { modelSpecInput } from '@geofed/shared/models/modelSpec';
 import { partitionSpecSchema } from '@geofed/shared/partition/index';
 import { representationSettingsSchema } from '@geofed/shared/representation/settings';
-import { BACKEND_NAMES } from '@geofed/shared/tf/backendNames';
-import { privacySchema } from '@geofed/shared/privacy/config';
-import { secureAggregationSchema } from '@geofed/shared/secagg/config';
-import { strategySpecSchema } from '@geofed/coordinator/strategies/index';
+import { checkQuorum, federationKeys } from '@geofed/coordinator/federation/federationConfig';
 
 /**
  * A simulation config, as written in YAML. Every object is strict, so a misspelt key is named instead of being
@@ -18,31 +11,12 @@ import { strategySpecSchema } from '@geofed/coordinator/strategies/index';
  */
 const configObject = z
   .object({
-    /** `fashion-mnist`, or an object such as `{ name: synthetic, numClasses: 10, dim: 32 }`. */
-    dataset: z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), datasetSpecSchema),
-    model: modelSpecInput.default({ type: 'mlp', hidden: [200, 200] }),
+    ...federationKeys,
     /** `federated`, or `centralized`: one client holding all training data (the upper bound). */
     mode: z.enum(['federated', 'centralized']).default('federated'),
     clients: z.number().int().positive().default(10),
     /** How the training set is split; `partition.clients` is taken from `clients`. */
     partition: partitionSpecSchema,
-    rounds: z.number().int().positive().default(20),
-    fractionPerRound: z.number().gt(0).max(1).default(1),
-    minClientsPerRound: z.number().int().positive().default(1),
-    local: localTrainSchema.default(localTrainSchema.parse({})),
-    strategy: strategySpecSchema.prefault({ name: 'fedavg' }),
-    /** fedavg | fedprox | fedproto | fedetf | geofed, with switches for ablations. */
-    method: methodSchema.default(methodSchema.parse({})),
-    /** The fixed classifier head (used when the method has one). */
-    classifier: classifierSchema.default(classifierSchema.parse({})),
-    seed: z.number().int().min(0).default(0),
-    /** The server learns only sums of updates and class statistics (FedAvg-family strategies). */
-    secureAggregation: secureAggregationSchema.prefault({}),
-    privacy: privacySchema.prefault({}),
-    /** A GeoFed weights file (see `geofed weights import`) to start from instead of a seeded initialisation. */
-    init: z.string().min(1).optional(),
-    /** `auto` picks tfjs-node, then GeoFed's wasm, then cpu; see `geofed doctor`. */
-    backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     /**
      * Train the round's clients on `geofed worker` processes through Redis (any number of machines) instead of in
      * this process: `jobsPerRound` batches per round; the queue prefix is the workers' (GEOFED_QUEUE_PREFIX).
@@ -78,6 +52,7 @@ const configObject = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    checkQuorum(config, ctx);
     if (config.partition.clients !== config.clients) {
       ctx.addIssue({
         code: 'custom',
@@ -104,6 +79,7 @@ function resolvePaths(config: SimulationConfig, baseDir: string): SimulationConf
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const resolved: SimulationConfig = { ...config };
   if (resolved.init) resolved.init = abs(resolved.init);
+  if (resolved.checkpoint.dir) resolved.checkpoint = { ...resolved.checkpoint, dir: abs(resolved.checkpoint.dir) };
   if (resolved.partition.scheme === 'file') resolved.partition = { ...resolved.partition, file: abs(resolved.partition.file) };
   if (resolved.dataset.name === 'embeddings') {
     const d = resolved.dataset;

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import { join } from 'node:path';
 import type { RoundRecord } from '@geofed/coordinator/engine/roundEngine';
+import type { RunReport } from '@geofed/coordinator/federation/runReport';
 import { writeFileAtomic } from '@geofed/shared/io/atomicWrite';
 import type { RepresentationQuality } from '@geofed/shared/representation/quality';
 import { GEOFED_VERSION } from '@geofed/shared/version';
@@ -22,9 +23,13 @@ export interface RoundEntry {
   [extra: string]: unknown;
 }
 
+/** What result.json is built from: a simulation's run, or a networked coordinator's report (no local partition). */
+export type ResultSource = RunReport & Pick<SimulationRun, 'clientClassCounts' | 'threads' | 'personalization'> & { config: SimulationResult['config'] };
+
 export interface SimulationResult {
   geofed: string;
-  config: SimulationRun['config'];
+  /** The run's config as resolved (a coordinator's without its secrets). */
+  config: { seed: number; [key: string]: unknown };
   env: Record<string, unknown>;
   dataset: SimulationRun['dataset'];
   clientClassCounts: number[][];
@@ -65,7 +70,7 @@ function finalRepresentation(last: RoundEntry | undefined): Partial<Record<keyof
   return { linearProbeAccuracy, knnAccuracy, nc1, nc2 };
 }
 
-export function buildResult(run: SimulationRun): SimulationResult {
+export function buildResult(run: ResultSource): SimulationResult {
   const rounds = run.rounds.map(roundEntry);
   const accuracies = rounds.map((r) => r.testAccuracy);
   return {
@@ -107,4 +112,11 @@ export function writeResult(outDir: string, result: SimulationResult): string {
   const file = join(outDir, 'result.json');
   writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
+}
+
+/** A finished run's outputs in `outDir`: result.json and, beside it, the trained global weights. */
+export function writeRunOutputs(outDir: string, run: ResultSource & { writeWeights(dir: string): string }): { result: SimulationResult; file: string; weightsFile: string } {
+  const result = buildResult(run);
+  const file = writeResult(outDir, result);
+  return { result, file, weightsFile: run.writeWeights(outDir) };
 }

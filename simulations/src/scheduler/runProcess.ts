@@ -24,7 +24,8 @@ export interface RunProcessHooks {
  * so a busy TF.js never delays it, and it can stop a run at any moment by killing the process: a run seldom lets
  * its event loop turn, so a message asking it to stop would go unread until the run ended.
  */
-export function runInChildProcess(config: SimulationConfig, hooks: RunProcessHooks): Promise<SimulationResult> {
+/** The run writes its trained weights into `outDir`; the result comes back as a message. */
+export function runInChildProcess(config: SimulationConfig, outDir: string, hooks: RunProcessHooks): Promise<SimulationResult> {
   return new Promise((resolve, reject) => {
     const entry = siblingModule('./runProcessEntry', import.meta.url);
     const child = fork(fileURLToPath(entry), [], {
@@ -49,6 +50,6 @@ export function runInChildProcess(config: SimulationConfig, hooks: RunProcessHoo
       else if (outcome?.type === 'failed') reject(outcome.unrecoverable ? new UnrecoverableError(outcome.message) : new Error(outcome.message));
       else reject(new Error(`the run process died (${signal ?? `exit code ${code}`})`));
     });
-    child.send({ config });
+    child.send({ config, outDir });
   });
 }

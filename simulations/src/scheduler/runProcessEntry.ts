@@ -19,7 +19,7 @@ function send(message: FromRunProcess): Promise<void> {
 // Ctrl-C in a terminal reaches the whole process group; the worker decides whether its runs finish or stop.
 process.on('SIGINT', () => {});
 
-process.once('message', async ({ config }: { config: SimulationConfig }) => {
+process.once('message', async ({ config, outDir }: { config: SimulationConfig; outDir: string }) => {
   await configureLoggingFromEnv();
   try {
     const run = await runSimulation(config, {
@@ -30,6 +30,8 @@ process.once('message', async ({ config }: { config: SimulationConfig }) => {
         void send({ type: 'round', progress: { round: record.round, rounds, testAccuracy: record.testAccuracy } });
       },
     });
+    // The weights are written here (the worker writes result.json beside them): they are too large for a message.
+    run.writeWeights(outDir);
     await send({ type: 'result', result: buildResult(run) });
     process.exit(0);
   } catch (e) {

@@ -72,7 +72,8 @@ export class SweepWorker {
       const config = jobConfig(job);
       const cancel = new AbortController();
       runs.add(cancel);
-      const result = await runInChildProcess(config, {
+      const outDir = join(settings.resultsDir, job.data.sweep, job.data.key);
+      const result = await runInChildProcess(config, outDir, {
         signal: stop ? AbortSignal.any([stop, cancel.signal]) : cancel.signal,
         onRound(progress) {
           job.updateProgress(progress).catch((e: unknown) => log.warn({ job: job.id, err: e }, 'progress not recorded'));
@@ -87,7 +88,7 @@ export class SweepWorker {
             .catch((e: unknown) => log.warn({ job: job.id, err: e }, 'could not check for cancellation'));
         },
       }).finally(() => runs.delete(cancel));
-      const file = writeResult(join(settings.resultsDir, job.data.sweep, job.data.key), result);
+      const file = writeResult(outDir, result);
       const summary = summarizeRun(job.data, result, hostname(), file);
       await results.save(summary);
       return summary;

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { GeoFedError } from '@geofed/shared/errors';
+import type { CoordinatorConfig } from '@geofed/coordinator/config/coordinatorConfig';
+import type { RunningCoordinator } from '@geofed/coordinator/server/coordinator';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -17,6 +20,28 @@ function portNumber(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GeoFedError(`--port must be an integer in [0, 65535], got "${value}"`);
   return port;
+}
+
+/**
+ * A networked run's outputs beside its checkpoints, as a simulation writes them: result.json (its config without
+ * the auth secrets), the trained weights and the curves.
+ */
+async function writeNetworkedResult(dir: string, config: CoordinatorConfig, coordinator: RunningCoordinator): Promise<string[]> {
+  const { writeRunOutputs } = await import('../../report/result.ts');
+  const { writeCurves } = await import('../../report/curves.ts');
+  const { auth: _secrets, ...shareable } = config;
+  const { result, file, weightsFile } = writeRunOutputs(dir, {
+    ...coordinator.report(),
+    config: shareable,
+    clientClassCounts: [],
+    threads: 1,
+    personalization: undefined,
+    writeWeights: (to) => coordinator.writeWeights(to),
+  });
+  const curve = join(dir, 'curve.png');
+  const label = `${config.method.name} (${config.strategy.name})`;
+  await writeCurves(curve, `${label} on ${result.dataset.name}, networked`, [{ label, rounds: result.rounds }]);
+  return [file, weightsFile, curve];
 }
 
 export function register(program: Command): void {
@@ -51,7 +76,9 @@ export function register(program: Command): void {
         await coordinator.close();
         throw e;
       }
-      process.stdout.write(`geofed coordinator: ${coordinator.status().round} rounds done\n`);
+      const outDir = flags.checkpointDir ?? config.checkpoint.dir;
+      const wrote = outDir === undefined ? '' : `; wrote ${(await writeNetworkedResult(outDir, config, coordinator)).join(', ')}`;
+      process.stdout.write(`geofed coordinator: ${coordinator.status().round} rounds done${wrote}\n`);
       if (flags.exitWhenDone) {
         await coordinator.close();
         process.exit(0);

@@ -17,15 +17,14 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where to write the table, the picture and both result.json files', 'out/demo')
     .action(async (opts: { rounds: string; out: string }) => {
       const { runSimulation } = await import('../../runner/simulation.ts');
-      const { buildResult, writeResult } = await import('../../report/result.ts');
+      const { writeRunOutputs } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
       const runs: Array<{ label: string; result: SimulationResult }> = [];
       for (const method of METHODS) {
         const config = loadSimulationConfig(DEMO_CONFIG, [`method.name=${method}`, `rounds=${opts.rounds}`]);
         const progress = roundProgress(method);
         const run = await runSimulation(config, { onRound: (r, total) => progress.update(r, total) }).finally(() => progress.stop());
-        const result = buildResult(run);
-        writeResult(join(opts.out, method), result);
+        const { result } = writeRunOutputs(join(opts.out, method), run);
         runs.push({ label: method, result });
       }
       const table = comparisonTable(runs);

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { logger, type Logger } from '@geofed/shared/log';
 import { loadSimulationConfig, type SimulationConfig } from '../../config/simulationConfig.ts';
@@ -7,6 +7,17 @@ import { portNumber } from '../options.ts';
 import { roundProgress } from '../roundProgress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+interface SimulateOptions {
+  config: string;
+  set: string[];
+  out: string;
+  cluster?: string;
+  geometryPlot?: boolean;
+  checkpointDir?: string;
+  resume?: boolean;
+  dashboard?: true | number;
+}
 
 export function register(program: Command): void {
   program
@@ -17,20 +28,23 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (created when the run succeeds)')
     .option('--cluster <redis-url>', 'train the clients on `geofed worker` processes through this Redis (sets cluster.url)')
     .option('--geometry-plot', 'also write DIR/geometry.png: class prototypes and covariance ellipses (GeoFed-family methods)')
+    .option('--checkpoint-dir <dir>', 'write a checkpoint here every checkpoint.every rounds (overrides checkpoint.dir)')
+    .option('--resume', 'continue from the checkpoint in the checkpoint folder (if there is none yet, start at round 1)')
     .option('--dashboard [port]', `serve the live dashboard on 127.0.0.1:PORT (default ${DEFAULT_DASHBOARD_PORT}; 0 picks one) and keep it up after the run until Ctrl-C`, portNumber)
-    .action(async (opts: { config: string; set: string[]; out: string; cluster?: string; geometryPlot?: boolean; dashboard?: true | number }) => {
-      const config = loadSimulationConfig(opts.config, opts.cluster === undefined ? opts.set : [...opts.set, `cluster.url=${opts.cluster}`]);
+    .action(async (opts: SimulateOptions) => {
+      const loaded = loadSimulationConfig(opts.config, opts.cluster === undefined ? opts.set : [...opts.set, `cluster.url=${opts.cluster}`]);
+      const config = opts.checkpointDir === undefined ? loaded : { ...loaded, checkpoint: { ...loaded.checkpoint, dir: resolve(opts.checkpointDir) } };
       const log = logger('simulate');
       const dashboard = opts.dashboard === undefined ? undefined : await openDashboard(config, opts.dashboard, log);
       // TF.js and the runner load only when a command needs them, so `geofed --help` and light commands start fast.
       const { runSimulation } = await import('../../runner/simulation.ts');
-      const { buildResult, writeResult } = await import('../../report/result.ts');
+      const { writeRunOutputs } = await import('../../report/result.ts');
       const { writeCurves } = await import('../../report/curves.ts');
       const progress = roundProgress('simulate');
       const run = await runSimulation(config, {
         onPartitionProgress: partitionProgress('geofed simulate'),
         onReady: (info) => {
-          const { dataset, clients, backend, threads } = info;
+          const { dataset, clients, backend, threads, firstRound } = info;
           log.info(
             {
               dataset: dataset.name,
@@ -43,6 +57,7 @@ export function register(program: Command): void {
               strategy: config.strategy.name,
               backend: backend.name,
               threads,
+              ...(firstRound > 1 ? { resumingAtRound: firstRound } : {}),
             },
             'simulation starts',
           );
@@ -53,9 +68,8 @@ export function register(program: Command): void {
           dashboard?.hooks.onRound(record);
         },
         ...(dashboard ? { observePool: dashboard.hooks.observePool } : {}),
-      }).finally(() => progress.stop());
-      const result = buildResult(run);
-      const file = writeResult(opts.out, result);
+      }, { resume: opts.resume === true }).finally(() => progress.stop());
+      const { result, file, weightsFile } = writeRunOutputs(opts.out, run);
       // `geofed (fedadam)` says which server optimiser ran; `fedavg (fedavg)` would say nothing twice.
       const label = config.strategy.name === config.method.name ? config.method.name : `${config.method.name} (${config.strategy.name})`;
       await writeCurves(join(opts.out, 'curve.png'), `${label} on ${run.dataset.name}`, [{ label, rounds: result.rounds }]);
@@ -76,7 +90,7 @@ export function register(program: Command): void {
             ? `personalised accuracy (each client's label mix): global model ${(100 * result.final.personalizedAccuracy).toFixed(2)}%, ` +
               `after ${result.personalization.epochs} epoch(s) of local head fine-tuning ${(100 * result.personalization.accuracy).toFixed(2)}%\n`
             : '') +
-          `wrote ${file} and ${pictures.join(', ')}\n`,
+          `wrote ${file}, ${weightsFile} and ${pictures.join(', ')}\n`,
       );
       if (dashboard) {
         dashboard.finish();
