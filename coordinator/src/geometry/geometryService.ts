@@ -35,6 +35,11 @@ export const geometryOptionsSchema = z.strictObject({
   dp: z.strictObject({ noiseMultiplier: z.number().positive(), clipNorm: z.number().positive() }).optional(),
   /** Seeds the privacy noise. */
   seed: z.int().default(0),
+  /**
+   * Statistics arrive carrying clients' noise shares (distributed DP): the shape checks that only exact statistics
+   * pass (positive semi-definite scatter, counts, clip bound) would refuse every noisy aggregate, so they are skipped.
+   */
+  noisyStatistics: z.boolean().default(false),
   /** How client statistics are combined (see PoolingRule); the robust rules keep each client's copy until release. */
   pooling: z
     .discriminatedUnion('kind', [
@@ -123,7 +128,7 @@ export class GeometryService {
     if (this.contributorIds.has(clientId)) return reject(`client ${clientId} already contributed to this pool`);
     const check = validateStats(message, this.options);
     if (!check.ok) return reject(check.reason);
-    const problem = clientStatsProblem(check.stats, { numSamples, clipNorm: this.options.dp?.clipNorm });
+    const problem = this.options.noisyStatistics ? undefined : clientStatsProblem(check.stats, { numSamples, clipNorm: this.options.dp?.clipNorm });
     if (problem !== undefined) return reject(problem);
     this.pool = mergeStats(this.pool, check.stats);
     if (this.robust) this.contributions.push({ clientId, stats: cloneStats(check.stats) });

@@ -60,6 +60,7 @@ export function setupMethod({ method, classifier: settings, numClasses, seed, pr
           ...(privacy?.mode !== 'distributed' && privacy?.noiseMultiplier !== undefined && privacy.clipNorm !== undefined
             ? { dp: { noiseMultiplier: privacy.noiseMultiplier, clipNorm: privacy.clipNorm } }
             : {}),
+          noisyStatistics: privacy?.mode === 'distributed',
         },
         refreshEvery: method.refreshEvery,
         classifierBytes: classifier ? classifier.weights.length * 4 : 0,

@@ -90,7 +90,7 @@ export const strategyNames: readonly StrategyName[] = strategySpecSchema.options
 export function createStrategy(spec: StrategySpec): Strategy {
   const parsed = strategySpecSchema.safeParse(spec);
   if (!parsed.success) {
-    throw new GeoFedError(`invalid strategy spec: ${describeIssues(parsed.error)}`, {
+    throw new GeoFedError(`invalid strategy spec: ${describeIssues(parsed.error, { input: spec })}`, {
       remedy: `name is one of ${strategyNames.join(', ')}; see strategySpecSchema for each one's options`,
       code: 'INVALID_STRATEGY_SPEC',
     });

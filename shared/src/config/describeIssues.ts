@@ -45,9 +45,10 @@ function describeIssue(issue: Issue, { input, schema }: IssueContext): string {
     case 'invalid_union': {
       if (!('discriminator' in issue) || typeof issue.discriminator !== 'string') break;
       const options = ((issue as { options?: unknown[] }).options ?? []).map(String);
-      const parent = issue.path.slice(0, -1).map(String).join('.') || '(top level)';
-      if (value === undefined && known) return `${parent}: ${issue.discriminator} is missing (one of ${options.join(', ')})`;
-      return `${parent}: unknown ${issue.discriminator} ${show(value)}${suggestion(String(value), options)}`;
+      // The issue's path ends at the discriminating key itself (`strategy.name`).
+      if (value === undefined && known) return `${key}: missing (one of ${options.join(', ')})`;
+      if (value === undefined) return `${key}: must be one of ${options.join(', ')}`;
+      return `${key}: unknown ${issue.discriminator} ${show(value)}${suggestion(String(value), options)}`;
     }
     case 'invalid_value': {
       const options = issue.values.map(String);
@@ -63,7 +64,7 @@ function describeIssue(issue: Issue, { input, schema }: IssueContext): string {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const sign = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
       if (issue.origin === 'array' || issue.origin === 'set') return `${key}: must hold ${sign} ${String(bound)} items`;
-      if (issue.origin === 'string') return `${key}: must be ${sign} ${String(bound)} characters long`;
+      if (issue.origin === 'string') return `${key}: must be ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} characters long`;
       return `${key}: must be ${sign} ${String(bound)}${known ? `, not ${show(value)}` : ''}`;
     }
     default:

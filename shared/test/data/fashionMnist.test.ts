@@ -51,8 +51,11 @@ test('Fashion-MNIST: the labels alone load without the images', async () => {
 });
 
 test('Fashion-MNIST: search order is $GEOFED_DATA_DIR, its fashion-mnist folder, the user cache, the system copy', () => {
-  const dirs = fashionMnistSearchDirs({ GEOFED_DATA_DIR: '/data', XDG_CACHE_HOME: '/xdg' });
-  assert.deepEqual(dirs, ['/data', '/data/fashion-mnist', '/xdg/geofed/fashion-mnist', FASHION_MNIST_SYSTEM_DIR]);
+  // GEOFED_DATA_DIR must exist (a missing one is an error: simulations/test/cli/configErrors.test.ts); the cache need not.
+  const dataDir = join(tmp, 'search-order');
+  mkdirSync(dataDir, { recursive: true });
+  const dirs = fashionMnistSearchDirs({ GEOFED_DATA_DIR: dataDir, XDG_CACHE_HOME: '/xdg' });
+  assert.deepEqual(dirs, [dataDir, join(dataDir, 'fashion-mnist'), '/xdg/geofed/fashion-mnist', FASHION_MNIST_SYSTEM_DIR]);
   const noEnv = fashionMnistSearchDirs({ HOME: '/home/someone' });
   assert.equal(noEnv.length, 2);
   assert.match(noEnv[0]!, /\.cache\/geofed\/fashion-mnist$/);

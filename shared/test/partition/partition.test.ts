@@ -145,7 +145,7 @@ const BAD_INPUT: [string, () => unknown, RegExp][] = [
   ['shards that leave classes unused', () => partition(labels, NUM_CLASSES, { scheme: 'shards', clients: 3, classesPerClient: 2 }, 0), /cover only 6 of the 10/],
   ['unknown scheme', () => partition(labels, NUM_CLASSES, { scheme: 'nope', clients: 2 } as never, 0), /unknown partition scheme "nope".*dirichlet/],
   ['no client count', () => partition(labels, NUM_CLASSES, { scheme: 'iid' }, 0), /needs the number of clients/],
-  ['imbalance > 1', () => partition(labels, NUM_CLASSES, { scheme: 'longtail', clients: 2, alpha: 1, imbalance: 100 }, 0), /imbalance: must be in \(0, 1\]/],
+  ['imbalance > 1', () => partition(labels, NUM_CLASSES, { scheme: 'longtail', clients: 2, alpha: 1, imbalance: 100 }, 0), /imbalance: must be <= 1, not 100/],
   ['minSize x clients > n', () => partition(labels, NUM_CLASSES, { scheme: 'dirichlet', clients: 100, alpha: 1, minSize: 51 }, 0), /min size 51 exceeds/],
   ['labels outside [0, numClasses)', () => partition(Int32Array.from([0, 1, 12]), 3, { scheme: 'dirichlet', clients: 1, alpha: 1, minSize: 0 }, 0), /label 12 of training sample 2/],
 ];

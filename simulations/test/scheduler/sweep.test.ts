@@ -74,7 +74,7 @@ describe('sweep expansion', () => {
     const file = sweepFile('keys.yaml', 'base: base.yaml\ngrid:\n  seed: []\nbasis: x\n');
     assert.throws(
       () => loadSweep(file),
-      (e: unknown) => e instanceof GeoFedError && /grid\.seed: needs at least one value/.test(e.message) && /"basis"/.test(e.message),
+      (e: unknown) => e instanceof GeoFedError && /grid\.seed: must hold >= 1 items/.test(e.message) && /"basis"/.test(e.message),
     );
   });
 
