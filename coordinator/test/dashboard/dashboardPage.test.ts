@@ -42,7 +42,7 @@ before(async () => {
     auth: { tokens: Object.fromEntries(ids.map((id) => [id, tokenFor(id)])) },
   });
   ids.forEach((id, k) =>
-    startClientProcess({ url: coordinator.url, index: k, clients: ids.length, token: tokenFor(id), extra: ['--scheme', 'dirichlet', '--alpha', '0.3'] }),
+    startClientProcess({ url: coordinator.url, index: k, clients: ids.length, token: tokenFor(id), extra: ['--scheme', 'dirichlet', '--alpha', '0.3', '--stay'] }),
   );
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -33,6 +33,8 @@ const config = {
   rounds: 60,
   local: { epochs: 1, batchSize: 32, lr: 0.05 },
   waitForClients: CLIENTS,
+  // A resumed coordinator waits for minClientsPerRound unless told otherwise; this test wants every client back first.
+  resumeWaitForClients: CLIENTS,
   quorum: 3,
   deadlineSeconds: 60,
   reconnectGraceSeconds: 1.5,

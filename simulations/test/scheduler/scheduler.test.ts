@@ -74,7 +74,8 @@ describe('experiment scheduler on Redis', { concurrency: 3 }, () => {
       // One finished attempt: the killed one never completed.
       assert.equal(job!.attemptsMade, 1);
       const files = resultFiles(s, 'killed');
-      assert.deepEqual(files.map((f) => f.slice(f.lastIndexOf('/') + 1)), ['result.json']);
+      // The run's result and its final global weights (issue #12: every run hands over its model).
+      assert.deepEqual(files.map((f) => f.slice(f.lastIndexOf('/') + 1)), ['result.json', 'weights.safetensors']);
       assert.equal((JSON.parse(readFileSync(files[0]!, 'utf8')) as { rounds: unknown[] }).rounds.length, 300);
       const { redis } = await s.redis();
       assert.equal((await new ResultStore(redis, s.prefix).list('killed')).length, 1);
@@ -150,7 +151,8 @@ describe('experiment scheduler on Redis', { concurrency: 3 }, () => {
       const run = await s.geofed(['jobs', 'status', 'json', '--json']);
       assert.equal(run.code, 0, run.stderr);
       const report = JSON.parse(run.stdout) as Record<string, unknown> & { jobs: { id: string; state: string }[] };
-      assert.deepEqual(Object.keys(report), ['waiting', 'active', 'completed', 'failed', 'jobs']);
+      assert.deepEqual(Object.keys(report), ['waiting', 'active', 'completed', 'failed', 'jobs', 'queue']);
+      assert.equal((report.queue as { state: string }).state, 'ok');
       assert.deepEqual([report.waiting, report.active, report.completed, report.failed], [2, 0, 0, 0]);
       assert.deepEqual(report.jobs.map((j) => j.state), ['waiting', 'waiting']);
       assert.ok(report.jobs.every((j) => j.id.startsWith('json.')));
