@@ -58,8 +58,13 @@ export class FederationWorker {
     return { trained: result.trained, failed: result.failed, bytes: result.bytes.length };
   }
 
-  async close(): Promise<void> {
-    await this.worker.close();
+  /**
+   * Stops taking batches. With Redis gone, `force` stops at once instead of waiting for BullMQ to hand the running
+   * batch back through Redis (the batch's lock expires and another worker takes it), bounded by `forcedStopMs`.
+   */
+  async close(force = false, forcedStopMs = 2000): Promise<void> {
+    if (force) await Promise.race([this.worker.close(true), new Promise((resolve) => setTimeout(resolve, forcedStopMs).unref())]);
+    else await this.worker.close();
     for (const context of this.contexts.values()) await context.then((c) => c.model.dispose(), () => undefined);
   }
 }

@@ -31,8 +31,11 @@ export function register(program: Command): void {
           return sweeps.redisReachable;
         },
         async close() {
-          await Promise.all([sweeps.close(), federation.close()]);
-          await federationRedis.quit();
+          // Read before closing: with Redis gone, nothing may wait on a reply from it.
+          const reachable = sweeps.redisReachable;
+          await Promise.all([sweeps.close(), federation.close(!reachable)]);
+          if (reachable) await federationRedis.quit();
+          else federationRedis.disconnect();
         },
       };
       process.stderr.write(
